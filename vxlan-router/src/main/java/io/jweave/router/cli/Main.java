@@ -1,0 +1,34 @@
+package io.jweave.router.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code jweave} command-line tool. */
+@Command(name = "jweave", mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class,
+        description = "Overlay network for Docker: VXLAN between hosts, state shared by a Hazelcast mesh.",
+        subcommands = {VersionCommand.class, SelfCheckCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; user errors print one line, not a stack trace. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("jweave " + cmd.getCommandName() + ": " + ex.getMessage());
+            return 1;
+        });
+        return cl;
+    }
+}
