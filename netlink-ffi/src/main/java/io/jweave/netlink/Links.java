@@ -29,7 +29,7 @@ public final class Links {
         String op = "create " + spec.type().kind() + " \"" + spec.name() + "\"";
         byte[] name = checkName(op, spec.name());
         if (spec.mtu() < 0) {
-            throw new NetlinkException(op, Errno.EINVAL, "MTU " + spec.mtu() + " is negative");
+            throw NetlinkException.refused(op, Errno.EINVAL, "MTU " + spec.mtu() + " is negative");
         }
         if (spec.type() instanceof LinkType.Tap) {
             createTap(op, spec.name());
@@ -138,7 +138,7 @@ public final class Links {
     public void setMtu(String name, int mtu) {
         String op = "set mtu " + mtu + " on link \"" + name + "\"";
         if (mtu <= 0) {
-            throw new NetlinkException(op, Errno.EINVAL, "MTU must be positive");
+            throw NetlinkException.refused(op, Errno.EINVAL, "MTU must be positive");
         }
         change(op, name, r -> r.attrU32(IFLA_MTU, mtu));
     }
@@ -166,6 +166,9 @@ public final class Links {
     /** Moves the link into the namespace {@code target} (by its file descriptor). */
     public void moveTo(String name, NetNs target) {
         String op = "move link \"" + name + "\" to namespace " + target;
+        if (target.isClosed()) {
+            throw NetlinkException.refused(op, Errno.EBADF, "the handle on namespace " + target + " is closed");
+        }
         int fd = target.fd();
         change(op, name, r -> r.attrU32(IFLA_NET_NS_FD, fd));
     }
@@ -224,7 +227,7 @@ public final class Links {
     }
 
     Link require(String op, String name) {
-        return byName(name).orElseThrow(() -> new NetlinkException(op, Errno.ENODEV,
+        return byName(name).orElseThrow(() -> NetlinkException.refused(op, Errno.ENODEV,
                 "no link named \"" + name + "\"" + (namespace == null ? "" : " in " + namespace)));
     }
 
@@ -281,7 +284,7 @@ public final class Links {
         try {
             return NlRequest.checkIfName(name);
         } catch (IllegalArgumentException e) {
-            throw new NetlinkException(op, Errno.EINVAL, e.getMessage());
+            throw NetlinkException.refused(op, Errno.EINVAL, e.getMessage());
         }
     }
 
@@ -302,7 +305,7 @@ public final class Links {
         Runnable create = () -> {
             int fd = Sys.libc().open("/dev/net/tun", Sys.O_RDWR | Sys.O_CLOEXEC, 0);
             if (fd < 0) {
-                throw new NetlinkException(op, Sys.errno(), "cannot open /dev/net/tun");
+                throw NetlinkException.refused(op, Sys.errno(), "cannot open /dev/net/tun");
             }
             try {
                 byte[] ifr = new byte[40];
@@ -312,10 +315,10 @@ public final class Links {
                 ifr[16] = (byte) fl;
                 ifr[17] = (byte) (fl >>> 8);
                 if (Sys.libc().ioctl(fd, TUNSETIFF, ifr) < 0) {
-                    throw new NetlinkException(op, Sys.errno(), "TUNSETIFF failed");
+                    throw NetlinkException.refused(op, Sys.errno(), "TUNSETIFF failed");
                 }
                 if (Sys.libc().ioctl(fd, TUNSETPERSIST, 1L) < 0) {
-                    throw new NetlinkException(op, Sys.errno(), "TUNSETPERSIST failed");
+                    throw NetlinkException.refused(op, Sys.errno(), "TUNSETPERSIST failed");
                 }
             } finally {
                 Sys.closeQuietly(fd);

@@ -76,7 +76,7 @@ public final class NetNs implements AutoCloseable {
             });
         } catch (SysException e) {
             deleteQuietly(p);
-            throw new NetlinkException(op, e.errno(), e.getMessage());
+            throw NetlinkException.refused(op, e.errno(), e.getMessage());
         } catch (RuntimeException e) {
             deleteQuietly(p);
             throw e;
@@ -95,7 +95,7 @@ public final class NetNs implements AutoCloseable {
         try {
             Files.delete(p);
         } catch (IOException e) {
-            throw new NetlinkException(op, io.jweave.netlink.sys.Errno.EBUSY, e.getMessage());
+            throw NetlinkException.refused(op, io.jweave.netlink.sys.Errno.EBUSY, e.getMessage());
         }
     }
 
@@ -107,7 +107,7 @@ public final class NetNs implements AutoCloseable {
         try {
             Files.createDirectories(NETNS_RUN_DIR);
         } catch (IOException e) {
-            throw new NetlinkException(op, io.jweave.netlink.sys.Errno.EPERM, "cannot create " + NETNS_RUN_DIR);
+            throw NetlinkException.refused(op, io.jweave.netlink.sys.Errno.EPERM, "cannot create " + NETNS_RUN_DIR);
         }
         // Make /run/netns a shared mount point so the bind mounts propagate, as iproute2 does.
         String dir = NETNS_RUN_DIR.toString();
@@ -131,7 +131,7 @@ public final class NetNs implements AutoCloseable {
     public int fd() {
         int f = fd;
         if (f < 0) {
-            throw new NetlinkException("use network namespace " + path, io.jweave.netlink.sys.Errno.EBADF,
+            throw NetlinkException.refused("use network namespace " + path, io.jweave.netlink.sys.Errno.EBADF,
                     "the namespace handle is closed");
         }
         return f;
@@ -139,6 +139,11 @@ public final class NetNs implements AutoCloseable {
 
     public String path() {
         return path;
+    }
+
+    /** Whether {@link #close()} was called; a closed namespace cannot be entered or targeted. */
+    public boolean isClosed() {
+        return fd < 0;
     }
 
     /**

@@ -54,7 +54,7 @@ public final class Routes {
         // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags
         r.u8(fam).u8(dstLen).u8(0).u8(0).u8(RT_TABLE_MAIN)
                 .u8(type == RTM_DELROUTE ? 0 : RTPROT_STATIC)
-                .u8(type == RTM_DELROUTE ? 0 : scope).u8(RTN_UNICAST).u32(0);
+                .u8(type == RTM_DELROUTE ? RT_SCOPE_NOWHERE : scope).u8(RTN_UNICAST).u32(0);
         r.attrU32(RTA_TABLE, RT_TABLE_MAIN);
         if (route.destination() != null && dstLen > 0) {
             r.attr(RTA_DST, route.destination().address().getAddress());

@@ -13,7 +13,7 @@ public final class Bytes {
     private final int len;
 
     public Bytes(byte[] buf, int off, int len) {
-        if (off < 0 || len < 0 || off + len > buf.length) {
+        if (off < 0 || len < 0 || off > buf.length - len) {
             throw new NetlinkProtocolException("window " + off + "+" + len + " outside " + buf.length + " bytes");
         }
         this.buf = buf;
@@ -26,7 +26,7 @@ public final class Bytes {
     }
 
     private void check(int at, int n) {
-        if (at < 0 || n < 0 || at + n > len) {
+        if (at < 0 || n < 0 || at > len - n) {
             throw new NetlinkProtocolException("read of " + n + " bytes at offset " + at
                     + " outside a " + len + "-byte field");
         }

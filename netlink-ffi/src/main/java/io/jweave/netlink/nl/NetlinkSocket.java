@@ -124,7 +124,7 @@ public final class NetlinkSocket implements AutoCloseable {
             n = Sys.libc().sendto(fd, buf, len, 0, KERNEL, KERNEL.length);
         } while (n < 0 && Sys.errno() == Sys.EINTR);
         if (n < 0) {
-            throw new NetlinkException(operation, Sys.errno(), "sendto failed");
+            throw NetlinkException.refused(operation, Sys.errno(), "sendto failed");
         }
     }
 
@@ -138,14 +138,15 @@ public final class NetlinkSocket implements AutoCloseable {
         if (n < 0) {
             int err = Sys.errno();
             if (err == Sys.EAGAIN) {
-                throw new NetlinkException(operation, Errno.ETIMEDOUT, "no reply from the kernel");
+                throw NetlinkException.refused(operation, Errno.ETIMEDOUT, "no reply from the kernel");
             }
-            throw new NetlinkException(operation, err, "recv failed");
+            throw NetlinkException.refused(operation, err, "recv failed");
         }
         if (n > rx.length) {
             throw new NetlinkProtocolException(operation + ": reply of " + n + " bytes truncated to " + rx.length);
         }
-        return NlMsg.parseAll(rx, (int) n);
+        // Messages are views on their datagram; the receive buffer is reused by the next recv().
+        return NlMsg.parseAll(java.util.Arrays.copyOf(rx, (int) n), (int) n);
     }
 
     /** Sends a request and waits for its ACK; a negative error becomes {@link NetlinkException}. */
@@ -181,7 +182,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 return out;
             }
             if (attempt >= DUMP_RETRIES) {
-                throw new NetlinkException(operation, Errno.EAGAIN, "dump kept being interrupted by concurrent changes");
+                throw NetlinkException.refused(operation, Errno.EAGAIN, "dump kept being interrupted by concurrent changes");
             }
         }
     }
@@ -293,11 +294,14 @@ public final class NetlinkSocket implements AutoCloseable {
                 return List.of();
             }
             if (err == Errno.ENOBUFS) {
-                throw new NetlinkException("receive notifications", err, "events were lost; resynchronise with a dump");
+                throw NetlinkException.refused("receive notifications", err, "events were lost; resynchronise with a dump");
             }
             throw new SysException("recv(netlink notifications)", err);
         }
-        return NlMsg.parseAll(rx, (int) Math.min(n, rx.length));
+        if (n > rx.length) {
+            throw new NetlinkProtocolException("notification of " + n + " bytes truncated to " + rx.length);
+        }
+        return NlMsg.parseAll(java.util.Arrays.copyOf(rx, (int) n), (int) n);
     }
 
     private static void patchFlags(byte[] buf, int off, int flags) {

@@ -117,6 +117,8 @@ public final class Rtnl {
     public static final int RT_SCOPE_UNIVERSE = 0;
     public static final int RT_SCOPE_LINK = 253;
     public static final int RT_SCOPE_HOST = 254;
+    /** In a delete request: match a route of any scope. */
+    public static final int RT_SCOPE_NOWHERE = 255;
     public static final int RTN_UNICAST = 1;
     public static final int RTA_DST = 1;
     public static final int RTA_SRC = 2;
