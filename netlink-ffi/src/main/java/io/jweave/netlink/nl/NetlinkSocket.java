@@ -239,6 +239,9 @@ public final class NetlinkSocket implements AutoCloseable {
      */
     public synchronized List<BatchFailure> executeBatch(List<NlRequest> reqs, IntFunction<String> describe) {
         List<BatchFailure> failures = new ArrayList<>();
+        if (seq > Integer.MAX_VALUE - reqs.size() - 1) {
+            seq = 0; // replies are matched by seq - firstSeq: the numbers must not wrap inside a batch
+        }
         int i = 0;
         while (i < reqs.size()) {
             int start = i;
