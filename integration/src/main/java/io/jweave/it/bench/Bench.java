@@ -1,0 +1,33 @@
+package io.jweave.it.bench;
+
+import java.util.Arrays;
+
+/**
+ * {@code ./jweave bench [NAME [ARGS...]]}: reruns the benchmarks of docs/benchmarks.md and prints
+ * their tables. Each comparison is measured within the same run.
+ */
+public final class Bench {
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String which = args.length == 0 ? "all" : args[0];
+        String[] rest = args.length == 0 ? new String[0] : Arrays.copyOfRange(args, 1, args.length);
+        switch (which) {
+            case "netlink", "all" -> NetlinkBench.main(rest);
+            case "-h", "--help", "help" -> usage();
+            default -> {
+                System.err.println("jweave bench: unknown benchmark \"" + which + "\"");
+                usage();
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void usage() {
+        System.out.println("""
+                Usage: jweave bench [NAME [ARGS...]]
+                  netlink [ENTRIES] [ROUNDS]  neighbour + FDB programming: netlink-ffi vs ip/bridge -batch
+                  all                         every benchmark (the default)""");
+    }
+}
