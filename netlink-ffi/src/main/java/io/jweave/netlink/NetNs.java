@@ -62,6 +62,18 @@ public final class NetNs implements AutoCloseable {
         Path p = namedPath(name);
         String op = "create network namespace \"" + name + "\"";
         prepareRunDir(op);
+        return create(p, op);
+    }
+
+    /**
+     * Creates a new namespace bind-mounted on the file {@code p} (created here; its directory must
+     * exist). The namespace lives as long as that mount, in the caller's mount namespace.
+     */
+    public static NetNs create(Path p) {
+        return create(p, "create network namespace " + p);
+    }
+
+    private static NetNs create(Path p, String op) {
         int fd = Sys.libc().open(p.toString(), Sys.O_RDONLY | Sys.O_CREAT | Sys.O_EXCL | Sys.O_CLOEXEC, 0);
         if (fd < 0) {
             throw new NetlinkException(op, Sys.errno(), null);
@@ -84,10 +96,22 @@ public final class NetNs implements AutoCloseable {
         return open(p.toString());
     }
 
+    /** Opens the namespace bind-mounted on {@code p}. */
+    public static NetNs open(Path p) {
+        return open(p.toString());
+    }
+
     /** Removes a named namespace (unmount and unlink); the namespace dies when nothing holds it. */
     public static void delete(String name) {
-        Path p = namedPath(name);
-        String op = "delete network namespace \"" + name + "\"";
+        delete(namedPath(name), "delete network namespace \"" + name + "\"");
+    }
+
+    /** Unmounts and removes the namespace file {@code p}. */
+    public static void delete(Path p) {
+        delete(p, "delete network namespace " + p);
+    }
+
+    private static void delete(Path p, String op) {
         if (!Files.exists(p)) {
             throw new NetlinkException(op, io.jweave.netlink.sys.Errno.ENOENT, null);
         }

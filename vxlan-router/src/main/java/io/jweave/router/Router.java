@@ -1,0 +1,137 @@
+package io.jweave.router;
+
+import io.jweave.ipam.Cidr;
+import io.jweave.ipam.Ipam;
+import io.jweave.ipam.Ipv4Address;
+import io.jweave.ipam.IpamStore;
+import io.jweave.netlink.Address;
+import io.jweave.netlink.Handle;
+import io.jweave.netlink.IpPrefix;
+import io.jweave.netlink.Route;
+import io.jweave.netlink.sys.Sys;
+import io.jweave.plugin.PluginServer;
+import io.jweave.plugin.PluginServerConfig;
+import io.jweave.router.datapath.Datapath;
+import io.jweave.router.driver.IpamDriverImpl;
+import io.jweave.router.driver.NetworkDriverImpl;
+import io.jweave.router.state.EndpointRecord;
+import io.jweave.router.state.NetworkRecord;
+import io.jweave.router.state.StateStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One host's router: state, IPAM, datapath and the Docker plugin endpoint, wired together.
+ * {@link #start()} restores state from disk, reconciles the kernel against it, and only then opens
+ * the plugin socket; {@link #close()} removes the socket and leaves the datapath in place, so
+ * containers keep talking while the router is down.
+ */
+public final class Router implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
+    private final RouterConfig config;
+    private Handle host;
+    private StateStore state;
+    private Datapath datapath;
+    private PluginServer server;
+    private boolean closed;
+
+    public Router(RouterConfig config) {
+        this.config = config;
+    }
+
+    public RouterConfig config() {
+        return config;
+    }
+
+    public synchronized void start() {
+        host = Handle.open();
+        int underlay = underlayIndex(host, config.advertiseAddr());
+        state = new StateStore(config.dataDir());
+        Ipam ipam = new Ipam(Cidr.parse(config.ipallocRange()), config.subnetSize(), this::hostRoutes,
+                IpamStore.inDirectory(config.dataDir()));
+        datapath = new Datapath(host, config.netnsDir(), config.advertiseAddr(), underlay, config.vxlanPort());
+        reconcile();
+        server = new PluginServer(new NetworkDriverImpl(state, datapath), new IpamDriverImpl(ipam),
+                PluginServerConfig.defaults().withSocketPath(config.pluginSocket()));
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve the plugin at " + config.pluginSocket() + ": " + e.getMessage(), e);
+        }
+        LOG.info("router {} ready: {} networks, {} endpoints restored", config.name(), state.networks().size(),
+                state.endpoints().size());
+    }
+
+    /** Makes the kernel match the persisted state: recreate what is missing, remove strays. */
+    private void reconcile() {
+        Set<Integer> vnis = new HashSet<>();
+        Set<String> endpoints = new HashSet<>();
+        for (NetworkRecord n : state.networks()) {
+            datapath.ensureNetwork(n.vni(), n.mtu());
+            vnis.add(n.vni());
+        }
+        for (EndpointRecord e : state.endpoints()) {
+            endpoints.add(e.endpointId());
+            int vni = state.network(e.networkId()).map(NetworkRecord::vni).orElse(-1);
+            if (vni >= 0 && !datapath.endpointPresent(vni, e.endpointId())) {
+                // The container (and with it the veth pair) went away while we were down; Docker
+                // will send DeleteEndpoint, or already did and we missed it. Nothing to rebuild.
+                LOG.info("endpoint {} has no interface any more; waiting for Docker to delete it",
+                        e.endpointId().substring(0, 12));
+            }
+        }
+        datapath.removeStrays(vnis, endpoints);
+    }
+
+    /** Routes and connected prefixes of the host, which automatic pools must not overlap. */
+    private List<Cidr> hostRoutes() {
+        List<Cidr> out = new ArrayList<>();
+        for (Route r : host.routes().list(Sys.AF_INET)) {
+            if (r.destination() != null && r.destination().prefixLength() > 0) {
+                out.add(network(r.destination()));
+            }
+        }
+        return out;
+    }
+
+    private static Cidr network(IpPrefix p) {
+        return Cidr.containing(Ipv4Address.parse(p.address().getHostAddress()), p.prefixLength());
+    }
+
+    /** The ifindex of the link holding {@code addr}; refuses an address this host does not have. */
+    static int underlayIndex(Handle h, InetAddress addr) {
+        return h.addresses().list(null).stream().filter(a -> a.prefix().address().equals(addr))
+                .mapToInt(Address::linkIndex).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--advertise-addr " + addr.getHostAddress()
+                        + " is not an address of this host (network namespace)"));
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (server != null) {
+            server.close();
+        }
+        if (state != null) {
+            state.flush();
+        }
+        if (datapath != null) {
+            datapath.close();
+        }
+        if (host != null) {
+            host.close();
+        }
+        LOG.info("router {} stopped; the datapath stays in place", config.name());
+    }
+}

@@ -1,0 +1,152 @@
+package io.jweave.router.cli;
+
+import io.jweave.netlink.Address;
+import io.jweave.netlink.Handle;
+import io.jweave.netlink.IpPrefix;
+import io.jweave.netlink.Route;
+import io.jweave.netlink.sys.Sys;
+import io.jweave.router.Router;
+import io.jweave.router.RouterConfig;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jweave launch}: starts this host's router. */
+@Command(name = "launch", description = {
+        "Start the jweave router on this host: the Docker network and IPAM plugin at --plugin-socket,",
+        "and the datapath. With --foreground the router runs in this process until SIGTERM/SIGINT;",
+        "otherwise it is started in the background (log: DATA-DIR/router.log) and launch returns once",
+        "it answers. Launching a router that is already running does nothing."})
+public final class LaunchCommand implements Callable<Integer> {
+
+    @Option(names = "--name", description = "Router name, unique in the mesh (default: the host name).")
+    String name;
+
+    @Option(names = "--advertise-addr", paramLabel = "IP",
+            description = "Underlay address of this host (default: the address of the interface holding the default route).")
+    String advertiseAddr;
+
+    @Option(names = "--docker-host", paramLabel = "URI", defaultValue = "unix:///var/run/docker.sock",
+            description = "The local dockerd (default: ${DEFAULT-VALUE}).")
+    String dockerHost;
+
+    @Option(names = "--plugin-socket", paramLabel = "PATH", defaultValue = "/run/docker/plugins/jweave.sock",
+            description = "Where Docker finds the plugin (default: ${DEFAULT-VALUE}).")
+    Path pluginSocket;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/jweave",
+            description = "Persistent state (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--ipalloc-range", paramLabel = "CIDR", defaultValue = "10.32.0.0/12",
+            description = "Range automatic subnets are taken from (default: ${DEFAULT-VALUE}).")
+    String ipallocRange;
+
+    @Option(names = "--ipalloc-subnet-size", paramLabel = "BITS", defaultValue = "24",
+            description = "Prefix length of automatic subnets (default: ${DEFAULT-VALUE}).")
+    int subnetSize;
+
+    @Option(names = "--dns-domain", paramLabel = "DOMAIN", defaultValue = "jweave.local",
+            description = "DNS domain of container names (default: ${DEFAULT-VALUE}).")
+    String dnsDomain;
+
+    @Option(names = "--vxlan-port", paramLabel = "PORT", defaultValue = "4789",
+            description = "UDP port of VXLAN between hosts (default: ${DEFAULT-VALUE}).")
+    int vxlanPort;
+
+    @Option(names = "--foreground", description = "Run the router in this process.")
+    boolean foreground;
+
+    @Parameters(paramLabel = "PEER", arity = "0..*", description = "Other routers to join (addresses or host names).")
+    List<String> peers = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        RouterConfig cfg = config();
+        if (!foreground) {
+            return Background.launch(cfg, rawArgs());
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Router router = new Router(cfg);
+        Thread hook = new Thread(() -> {
+            router.close();
+            stop.countDown();
+        }, "jweave-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        router.start();
+        System.out.println("jweave router " + cfg.name() + " ready: plugin at " + cfg.pluginSocket()
+                + ", advertise " + cfg.advertiseAddr().getHostAddress() + ", data " + cfg.dataDir());
+        System.out.flush();
+        stop.await();
+        return 0;
+    }
+
+    private List<String> rawArgs() {
+        List<String> a = new ArrayList<>();
+        if (name != null) {
+            a.add("--name=" + name);
+        }
+        if (advertiseAddr != null) {
+            a.add("--advertise-addr=" + advertiseAddr);
+        }
+        a.add("--docker-host=" + dockerHost);
+        a.add("--plugin-socket=" + pluginSocket);
+        a.add("--data-dir=" + dataDir);
+        a.add("--ipalloc-range=" + ipallocRange);
+        a.add("--ipalloc-subnet-size=" + subnetSize);
+        a.add("--dns-domain=" + dnsDomain);
+        a.add("--vxlan-port=" + vxlanPort);
+        a.addAll(peers);
+        return a;
+    }
+
+    RouterConfig config() throws Exception {
+        if (vxlanPort < 1 || vxlanPort > 65535) {
+            throw new IllegalArgumentException("--vxlan-port " + vxlanPort + " is not a UDP port (1-65535)");
+        }
+        if (subnetSize < 8 || subnetSize > 30) {
+            throw new IllegalArgumentException("--ipalloc-subnet-size " + subnetSize + " must be between 8 and 30");
+        }
+        String n = name != null ? name : hostName();
+        if (!n.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
+            throw new IllegalArgumentException("--name \"" + n + "\" must be 1-63 letters, digits, '.', '_' or '-'");
+        }
+        InetAddress adv = advertiseAddr != null ? parseAdvertise(advertiseAddr) : defaultRouteAddress();
+        return new RouterConfig(n, adv, dockerHost, pluginSocket.toAbsolutePath(), dataDir.toAbsolutePath(),
+                ipallocRange, subnetSize, dnsDomain, vxlanPort, peers);
+    }
+
+    private static InetAddress parseAdvertise(String s) {
+        try {
+            return IpPrefix.parseAddress(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--advertise-addr: " + e.getMessage());
+        }
+    }
+
+    static String hostName() throws Exception {
+        Path p = Path.of("/proc/sys/kernel/hostname");
+        return Files.exists(p) ? Files.readString(p).trim() : InetAddress.getLocalHost().getHostName();
+    }
+
+    /** The first IPv4 address of the interface that holds the default route. */
+    static InetAddress defaultRouteAddress() {
+        try (Handle h = Handle.open()) {
+            Route def = h.routes().list(Sys.AF_INET).stream().filter(Route::isDefault).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(
+                            "this host has no default route; pass --advertise-addr with its underlay address"));
+            return h.addresses().list(null).stream()
+                    .filter(a -> a.linkIndex() == def.linkIndex() && a.prefix().family() == Sys.AF_INET)
+                    .map(Address::prefix).map(IpPrefix::address).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("the default route's interface (#"
+                            + def.linkIndex() + ") has no IPv4 address; pass --advertise-addr"));
+        }
+    }
+}

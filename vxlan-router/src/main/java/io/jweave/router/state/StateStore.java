@@ -1,0 +1,134 @@
+package io.jweave.router.state;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What Docker will not tell the router again: its networks and endpoints. Kept in memory and
+ * written atomically (temp file, fsync, rename, fsync of the directory) after every change, so a
+ * crash leaves either the old or the new state on disk, never a torn one.
+ */
+public final class StateStore {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** The on-disk format. */
+    record Snapshot(int version, List<NetworkRecord> networks, List<EndpointRecord> endpoints) {
+    }
+
+    private final Path file;
+    private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
+    private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>();
+
+    public StateStore(Path dataDir) {
+        this.file = dataDir.resolve("router-state.json");
+        try {
+            Files.createDirectories(dataDir);
+            if (Files.exists(file)) {
+                Snapshot s = JSON.readValue(file.toFile(), Snapshot.class);
+                if (s.networks() != null) {
+                    s.networks().forEach(n -> networks.put(n.networkId(), n));
+                }
+                if (s.endpoints() != null) {
+                    s.endpoints().forEach(e -> endpoints.put(e.endpointId(), e));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read router state " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public synchronized Optional<NetworkRecord> network(String networkId) {
+        return Optional.ofNullable(networks.get(networkId));
+    }
+
+    public synchronized Optional<EndpointRecord> endpoint(String endpointId) {
+        return Optional.ofNullable(endpoints.get(endpointId));
+    }
+
+    public synchronized List<NetworkRecord> networks() {
+        return new ArrayList<>(networks.values());
+    }
+
+    public synchronized List<EndpointRecord> endpoints() {
+        return new ArrayList<>(endpoints.values());
+    }
+
+    public synchronized List<EndpointRecord> endpointsOf(String networkId) {
+        return endpoints.values().stream().filter(e -> e.networkId().equals(networkId)).toList();
+    }
+
+    public synchronized void putNetwork(NetworkRecord n) {
+        networks.put(n.networkId(), n);
+        flush();
+    }
+
+    public synchronized void removeNetwork(String networkId) {
+        if (networks.remove(networkId) != null) {
+            flush();
+        }
+    }
+
+    public synchronized void putEndpoint(EndpointRecord e) {
+        endpoints.put(e.endpointId(), e);
+        flush();
+    }
+
+    public synchronized void removeEndpoint(String endpointId) {
+        if (endpoints.remove(endpointId) != null) {
+            flush();
+        }
+    }
+
+    /** Writes the current state atomically. */
+    public synchronized void flush() {
+        writeAtomically(file, new Snapshot(1, networks(), endpoints()));
+    }
+
+    static void writeAtomically(Path target, Object value) {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try {
+            byte[] bytes = JSON.writeValueAsBytes(value);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(java.nio.ByteBuffer.wrap(bytes));
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** For status output. */
+    public synchronized Collection<NetworkRecord> networkView() {
+        return List.copyOf(networks.values());
+    }
+}
