@@ -1,19 +1,27 @@
 #!/bin/sh
 # Runs a command as a process of one simulated host. Started as
-#   ip netns exec <netns> unshare --uts /bin/sh host-wrapper.sh <hostname> <cgroup-mounts|-> <cmd> [args...]
+#   ip netns exec <netns> unshare --uts /bin/sh host-wrapper.sh <hostname> <cgroup-mounts|-> <run-dir|-> <cmd> [args...]
 # `ip netns exec` has already given us a private mount namespace (a slave of the root one, so
-# nothing mounted here propagates back) and a fresh /sys, which hides /sys/fs/cgroup. When a
-# mounts file is given, each line is "<fstype> <source> <target> <options>" as read by the
-# harness from /proc/1/mounts (or /proc/self/mounts), and is mounted again here, so dockerd
-# finds its cgroup hierarchies. Then the UTS host name is set and the command exec'd (same pid).
+# nothing mounted here propagates back) and a fresh /sys, which hides /sys/fs/cgroup.
+#
+# <run-dir> (for dockerd): /run becomes a private tmpfs that holds only <run-dir>, bound from the
+# real one (so the Docker socket and the plugin socket are still shared with the machine). dockerd
+# and its containerd then neither see nor write the machine's /run: no /run/docker/plugins of
+# someone else's plugin (which would win over our spec file), no shim sockets in /run/containerd/s.
+#
+# <cgroup-mounts>: each line "<fstype> <source> <target> <options>", read by the harness from
+# /proc/1/mounts (or /proc/self/mounts), is mounted again here so dockerd finds its cgroups.
+#
+# Then the UTS host name is set and the command exec'd (it keeps our pid).
+# All mounts use -n: no /run/mount/utab bookkeeping on the machine's /run.
 set -eu
-host="$1"; mounts="$2"; shift 2
+host="$1"; mounts="$2"; rundir="$3"; shift 3
 
 if [ "$mounts" != "-" ]; then
   while read -r fstype source target options; do
     [ -n "$fstype" ] || continue
     mkdir -p "$target"
-    mount -t "$fstype" -o "$options" "$source" "$target"
+    mount -n -t "$fstype" -o "$options" "$source" "$target"
   done < "$mounts"
   # Combined v1 hierarchies (e.g. cpu,cpuacct) are usually also reachable under each name.
   for dir in /sys/fs/cgroup/*,*; do
@@ -23,6 +31,17 @@ if [ "$mounts" != "-" ]; then
       [ -e "/sys/fs/cgroup/$part" ] || ln -s "$base" "/sys/fs/cgroup/$part"
     done
   done
+fi
+
+# last: the mounts file lives in the machine's /run
+if [ "$rundir" != "-" ]; then
+  case "$rundir" in /run/?*) ;; *) echo "host-wrapper: run dir must be under /run: $rundir" >&2; exit 2 ;; esac
+  staging="$rundir/.private-run"
+  mkdir -p "$staging"
+  mount -n -t tmpfs -o mode=755 jwtb-run "$staging"
+  mkdir -p "$staging/${rundir#/run/}"
+  mount -n --bind "$rundir" "$staging/${rundir#/run/}"
+  mount -n --move "$staging" /run
 fi
 
 hostname "$host"

@@ -153,14 +153,14 @@ public final class SimHost {
     // ---------------------------------------------------------------- commands
 
     /** {@code ip netns exec <netns>} followed by the wrapper that sets the UTS host name. */
-    List<String> inHost(String mountsFile) {
+    List<String> inHost(String mountsFile, String privateRunDir) {
         return List.of("ip", "netns", "exec", netns, "unshare", "--uts", "/bin/sh",
-                testbed.wrapperScript().toString(), name, mountsFile);
+                testbed.wrapperScript().toString(), name, mountsFile, privateRunDir);
     }
 
     /** Runs a command inside this host's network namespace (host name = {@link #name()}). */
     public Result exec(Duration timeout, String... command) {
-        return Commands.run(Commands.concat(inHost("-"), command), timeout);
+        return Commands.run(Commands.concat(inHost("-", "-"), command), timeout);
     }
 
     public Result exec(String... command) {
@@ -232,11 +232,16 @@ public final class SimHost {
         return spawn(processName, command, Map.of(), null);
     }
 
+    /** Same as {@link #spawn(String, List)} (the name some callers use). */
+    public HostProcess spawnInNetns(String processName, List<String> command) {
+        return spawn(processName, command);
+    }
+
     /** As {@link #spawn(String, List)}, with extra environment variables and a working directory (or null). */
     public HostProcess spawn(String processName, List<String> command, Map<String, String> env, Path workDir) {
         List<String> full = new ArrayList<>();
         full.add("setsid");
-        full.addAll(inHost("-"));
+        full.addAll(inHost("-", "-"));
         full.addAll(command);
         Path logFile = logDir.resolve(processName + ".log");
         try {
@@ -301,7 +306,7 @@ public final class SimHost {
     void startDockerd(List<String> extraArgs, Duration timeout) {
         List<String> cmd = new ArrayList<>();
         cmd.add("setsid");
-        cmd.addAll(inHost(testbed.cgroupMountsFile().toString()));
+        cmd.addAll(inHost(testbed.cgroupMountsFile().toString(), runDir.toString()));
         cmd.addAll(List.of("dockerd",
                 "--data-root", dataRoot.toString(),
                 "--exec-root", runDir.resolve("docker").toString(),

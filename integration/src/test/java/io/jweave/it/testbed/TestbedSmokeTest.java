@@ -51,6 +51,11 @@ class TestbedSmokeTest {
                 assertTrue(h.docker("image", "inspect", TestImage.NAME).ok(), h + " lacks the test image");
                 assertEquals("hello", h.run("--rm", "--network", "none", TestImage.NAME, "echo", "hello"));
                 assertEquals("unix://" + h.pluginSocket() + "\n", Files.readString(h.pluginSpec()));
+                // dockerd has a private /run holding only its own run directory (no machine-wide
+                // /run/docker/plugins, whose sockets would win over our spec file)
+                Path daemonRun = Path.of("/proc", Long.toString(h.dockerdPid()), "root", "run");
+                assertTrue(Files.isDirectory(daemonRun.resolve(h.netns())), "own run dir visible to dockerd");
+                assertFalse(Files.exists(daemonRun.resolve("netns")), "dockerd sees the machine's /run");
                 assertTrue(h.run("--rm", "--network", "none", TestImage.NAME, "cat", "/etc/resolv.conf")
                         .contains(Testbed.UNREACHABLE_RESOLVER));
                 Result iperf = h.docker("run", "--rm", "--init", "--pull", "never", "--network", "none",
