@@ -232,17 +232,30 @@ public final class SimHost {
         return spawn(processName, command, Map.of(), null);
     }
 
-    /** Same as {@link #spawn(String, List)} (the name some callers use). */
+    /**
+     * Starts a long-running process that enters only this host's <em>network</em> namespace
+     * ({@code nsenter --net}) and stays in the machine's mount namespace, as a router on a real
+     * host would: mounts it makes (the router's per-network namespaces under its data directory)
+     * outlive the process, so a crashed and restarted router finds its datapath again. With
+     * {@link #spawn} the process would get a private mount namespace that dies with it.
+     */
     public HostProcess spawnInNetns(String processName, List<String> command) {
-        return spawn(processName, command);
+        List<String> prefix = List.of("nsenter", "--net=/run/netns/" + netns, "--");
+        return start(processName, Commands.concat(prefix, command.toArray(String[]::new)), Map.of(), null);
     }
 
     /** As {@link #spawn(String, List)}, with extra environment variables and a working directory (or null). */
     public HostProcess spawn(String processName, List<String> command, Map<String, String> env, Path workDir) {
+        List<String> full = new ArrayList<>(inHost("-", "-"));
+        full.addAll(command);
+        return start(processName, full, env, workDir);
+    }
+
+    private HostProcess start(String processName, List<String> inHostCommand, Map<String, String> env, Path workDir) {
         List<String> full = new ArrayList<>();
         full.add("setsid");
-        full.addAll(inHost("-", "-"));
-        full.addAll(command);
+        full.addAll(inHostCommand);
+        List<String> command = inHostCommand;
         Path logFile = logDir.resolve(processName + ".log");
         try {
             Files.createDirectories(logDir);
