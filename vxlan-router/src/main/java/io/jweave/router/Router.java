@@ -17,12 +17,15 @@ import io.jweave.router.driver.NetworkDriverImpl;
 import io.jweave.router.state.EndpointRecord;
 import io.jweave.router.state.NetworkRecord;
 import io.jweave.router.state.StateStore;
+import io.jweave.router.status.StatusReport;
+import io.jweave.router.status.StatusServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +44,9 @@ public final class Router implements AutoCloseable {
     private StateStore state;
     private Datapath datapath;
     private PluginServer server;
+    private Ipam ipam;
+    private StatusServer status;
+    private final long startedAt = System.currentTimeMillis();
     private boolean closed;
 
     public Router(RouterConfig config) {
@@ -55,7 +61,7 @@ public final class Router implements AutoCloseable {
         host = Handle.open();
         int underlay = underlayIndex(host, config.advertiseAddr());
         state = new StateStore(config.dataDir());
-        Ipam ipam = new Ipam(Cidr.parse(config.ipallocRange()), config.subnetSize(), this::hostRoutes,
+        ipam = new Ipam(Cidr.parse(config.ipallocRange()), config.subnetSize(), this::hostRoutes,
                 IpamStore.inDirectory(config.dataDir()));
         datapath = new Datapath(host, config.netnsDir(), config.advertiseAddr(), underlay, config.vxlanPort());
         reconcile();
@@ -65,6 +71,13 @@ public final class Router implements AutoCloseable {
             server.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve the plugin at " + config.pluginSocket() + ": " + e.getMessage(), e);
+        }
+        status = new StatusServer(StatusServer.socketIn(config.dataDir()),
+                Map.of("/status", StatusServer.Endpoint.json(this::report)));
+        try {
+            status.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve the status API: " + e.getMessage(), e);
         }
         LOG.info("router {} ready: {} networks, {} endpoints restored", config.name(), state.networks().size(),
                 state.endpoints().size());
@@ -114,6 +127,25 @@ public final class Router implements AutoCloseable {
                         + " is not an address of this host (network namespace)"));
     }
 
+    /** The status report ({@code GET /status}, {@code jweave status}). */
+    public StatusReport report() {
+        List<StatusReport.Network> nets = new ArrayList<>();
+        for (NetworkRecord n : state.networks()) {
+            nets.add(new StatusReport.Network(null, n.networkId(), n.vni(), n.pool(), n.gateway(), n.mtu(),
+                    state.endpointsOf(n.networkId()).size(), 0));
+        }
+        List<StatusReport.Endpoint> eps = new ArrayList<>();
+        for (EndpointRecord e : state.endpoints()) {
+            eps.add(new StatusReport.Endpoint(e.endpointId(), e.networkId(), e.address(), e.mac(), e.ifName(),
+                    e.sandboxKey() != null));
+        }
+        List<StatusReport.Peer> peers = List.of(new StatusReport.Peer(config.name(),
+                config.advertiseAddr().getHostAddress(), "up", true));
+        return new StatusReport(config.name(), io.jweave.router.cli.VersionCommand.version(),
+                config.advertiseAddr().getHostAddress(), config.pluginSocket().toString(), config.dataDir().toString(),
+                (System.currentTimeMillis() - startedAt) / 1000, peers, nets, eps, StatusReport.Ipam.of(ipam.snapshot()));
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
@@ -122,6 +154,9 @@ public final class Router implements AutoCloseable {
         closed = true;
         if (server != null) {
             server.close();
+        }
+        if (status != null) {
+            status.close();
         }
         if (state != null) {
             state.flush();

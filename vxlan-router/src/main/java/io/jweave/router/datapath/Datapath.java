@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -213,6 +214,27 @@ public final class Datapath implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * rtnetlink inside network {@code vni}'s namespace and the ifindex of its VXLAN device there,
+     * for the peer reconciler; empty if this host has no datapath for that network.
+     */
+    public synchronized Optional<VxlanPort> vxlanPort(int vni) {
+        NetworkNs n = networks.get(vni);
+        if (n == null) {
+            return Optional.empty();
+        }
+        return n.handle().links().byName(vxlanName(vni)).map(l -> new VxlanPort(vni, n.handle(), l.index()));
+    }
+
+    /** A network's VXLAN device: the handle of its namespace and its ifindex. */
+    public record VxlanPort(int vni, Handle handle, int ifindex) {
+    }
+
+    /** VNIs of the networks that have a datapath on this host. */
+    public synchronized Set<Integer> vnis() {
+        return Set.copyOf(networks.keySet());
     }
 
     private NetworkNs openOrCreateNs(int vni) {

@@ -1,0 +1,39 @@
+package io.jweave.router.status;
+
+import io.jweave.ipam.IpamSnapshot;
+import java.util.List;
+
+/** What {@code GET /status} answers and {@code jweave status} prints. */
+public record StatusReport(String name, String version, String advertiseAddress, String pluginSocket,
+                           String dataDir, long uptimeSeconds, List<Peer> peers, List<Network> networks,
+                           List<Endpoint> endpoints, Ipam ipam) {
+
+    /** A router of the mesh (this one included). */
+    public record Peer(String name, String address, String state, boolean self) {
+    }
+
+    /** A jweave network present on this host. */
+    public record Network(String name, String networkId, int vni, String subnet, String gateway, int mtu,
+                          int localEndpoints, int remoteEndpoints) {
+    }
+
+    /** IPAM usage on this host. */
+    public record Ipam(String autoRange, int autoPrefix, List<Pool> pools) {
+        public static Ipam of(IpamSnapshot s) {
+            return new Ipam(s.autoRange().toString(), s.autoPrefix(), s.pools().stream()
+                    .map(p -> new Pool(p.poolId(), p.pool().toString(), p.range().toString(), p.automatic(),
+                            p.used(), p.free(), p.allocations().stream().map(a -> a.address().toString()).toList()))
+                    .toList());
+        }
+    }
+
+    /** One pool: addresses used and free, and which are allocated. */
+    public record Pool(String poolId, String pool, String range, boolean automatic, long used, long free,
+                       List<String> allocated) {
+    }
+
+    /** A local endpoint. */
+    public record Endpoint(String endpointId, String network, String address, String mac, String iface,
+                           boolean joined) {
+    }
+}
