@@ -339,7 +339,7 @@ public final class Ipam {
         String name = isBlank(opts.get(ENDPOINT_NAME_OPTION)) ? null : opts.get(ENDPOINT_NAME_OPTION);
         synchronized (lock) {
             PoolEntry p = poolFor(poolId);
-            int offset = isBlank(address) ? nextFree(p, gateway) : checkSpecific(p, Ipv4Address.parse(address));
+            int offset = isBlank(address) ? nextFree(p, gateway) : checkSpecific(p, Ipv4Address.parse(address), gateway);
             int oldCursor = p.cursor;
             Alloc alloc = new Alloc(gateway, !isBlank(address), name);
             p.used.set(offset);
@@ -398,7 +398,7 @@ public final class Ipam {
         return p;
     }
 
-    private int checkSpecific(PoolEntry p, Ipv4Address ip) {
+    private int checkSpecific(PoolEntry p, Ipv4Address ip, boolean gateway) {
         if (!p.pool.contains(ip)) {
             throw new IpamException(IpamException.Kind.OUT_OF_RANGE, "address " + ip + " is outside pool " + p.pool);
         }
@@ -416,7 +416,11 @@ public final class Ipam {
             throw new IpamException(IpamException.Kind.ADDRESS_IN_USE, "address " + ip + " is already in use in pool "
                     + p.pool + (holder.gateway ? " (it is the gateway)" : holder.name != null ? " (by " + holder.name + ")" : ""));
         }
-        blocks.checkSpecific(p.id, p.pool, ip);
+        if (!gateway) {
+            // The gateway is the network's, the same on every host and never an interface of
+            // ours, so it needs no block: every host of a multi-host network records it.
+            blocks.checkSpecific(p.id, p.pool, ip);
+        }
         return offset;
     }
 

@@ -298,6 +298,9 @@ class IpamAddressTest {
                 "100.64.10.32/24", "100.64.10.33/24", "100.64.10.34/24", "100.64.10.35/24"), got);
         refused(IpamException.Kind.EXHAUSTED, "no free address left", () -> next(ipam, id));
         refused(IpamException.Kind.CLAIMED_ELSEWHERE, "belongs to host2", () -> ipam.requestAddress(id, "100.64.10.50", null));
+        // the network's gateway is the same on every host: granted even inside another host's block
+        assertEquals("100.64.10.1/24", ipam.requestAddress(id, "100.64.10.1",
+                Map.of(Ipam.REQUEST_ADDRESS_TYPE_OPTION, Ipam.GATEWAY_ADDRESS_TYPE)).cidrNotation());
         assertEquals(8, ipam.snapshot().pools().get(0).usable());
         ipam.releasePool(id);
         assertTrue(owned.isEmpty());
