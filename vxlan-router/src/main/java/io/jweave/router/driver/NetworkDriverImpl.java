@@ -38,16 +38,20 @@ public final class NetworkDriverImpl implements NetworkDriver {
     /** The {@code -o} options jweave understands. */
     static final Set<String> KNOWN_OPTIONS = Set.of(DriverOptions.MTU);
     static final int MIN_MTU = 68;
-    static final int FIRST_VNI = 4096;
-    static final int LAST_VNI = 0xFFFFFF;
 
     private final StateStore state;
     private final Datapath datapath;
     private final int maxMtu;
+    private final VniAllocator vnis;
 
     public NetworkDriverImpl(StateStore state, Datapath datapath) {
+        this(state, datapath, VniAllocator.local());
+    }
+
+    public NetworkDriverImpl(StateStore state, Datapath datapath, VniAllocator vnis) {
         this.state = state;
         this.datapath = datapath;
+        this.vnis = vnis;
         this.maxMtu = datapath.defaultMtu();
     }
 
@@ -81,7 +85,7 @@ public final class NetworkDriverImpl implements NetworkDriver {
                         + " of another jweave network");
             }
         }
-        int vni = freeVni();
+        int vni = freeVni(pool.toString());
         NetworkRecord rec = new NetworkRecord(id, vni, pool.toString(), stripMask(d.gateway()), mtu,
                 opts.internal(), generic);
         try {
@@ -108,6 +112,7 @@ public final class NetworkDriverImpl implements NetworkDriver {
         }
         datapath.removeNetwork(n.vni());
         state.removeNetwork(id);
+        vnis.released(n.pool(), n.vni());
         LOG.info("network {} (vni {}) deleted", shortId(id), n.vni());
     }
 
@@ -209,15 +214,10 @@ public final class NetworkDriverImpl implements NetworkDriver {
         return m;
     }
 
-    private int freeVni() {
+    private int freeVni(String subnet) {
         Set<Integer> used = new HashSet<>();
         state.networks().forEach(n -> used.add(n.vni()));
-        for (int v = FIRST_VNI; v <= LAST_VNI; v++) {
-            if (!used.contains(v)) {
-                return v;
-            }
-        }
-        throw new PluginException("no free VXLAN network identifier left");
+        return vnis.vniFor(subnet, used);
     }
 
     /** {@code 02:42} followed by the IPv4 address, like Docker's own bridge driver. */

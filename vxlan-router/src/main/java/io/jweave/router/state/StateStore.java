@@ -35,6 +35,7 @@ public final class StateStore {
     private final Path file;
     private final Map<String, NetworkRecord> networks = new LinkedHashMap<>();
     private final Map<String, EndpointRecord> endpoints = new LinkedHashMap<>();
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public StateStore(Path dataDir) {
         this.file = dataDir.resolve("router-state.json");
@@ -100,9 +101,15 @@ public final class StateStore {
         }
     }
 
-    /** Writes the current state atomically. */
+    /** Runs {@code r} after every change (on the changing thread: it must only schedule work). */
+    public void onChange(Runnable r) {
+        listeners.add(r);
+    }
+
+    /** Writes the current state atomically, then tells the listeners. */
     public synchronized void flush() {
         writeAtomically(file, new Snapshot(1, networks(), endpoints()));
+        listeners.forEach(Runnable::run);
     }
 
     static void writeAtomically(Path target, Object value) {
