@@ -12,6 +12,9 @@ import io.jweave.netlink.sys.Sys;
 import io.jweave.plugin.PluginServer;
 import io.jweave.plugin.PluginServerConfig;
 import io.jweave.router.datapath.Datapath;
+import io.jweave.router.datapath.PeerReconciler;
+import io.jweave.router.docker.DockerEngine;
+import io.jweave.router.mesh.MeshAgent;
 import io.jweave.router.driver.IpamDriverImpl;
 import io.jweave.router.driver.NetworkDriverImpl;
 import io.jweave.router.state.EndpointRecord;
@@ -44,6 +47,8 @@ public final class Router implements AutoCloseable {
     private StateStore state;
     private Datapath datapath;
     private PluginServer server;
+    private DockerEngine docker;
+    private MeshAgent mesh;
     private Ipam ipam;
     private StatusServer status;
     private final long startedAt = System.currentTimeMillis();
@@ -61,17 +66,21 @@ public final class Router implements AutoCloseable {
         host = Handle.open();
         int underlay = underlayIndex(host, config.advertiseAddr());
         state = new StateStore(config.dataDir());
-        ipam = new Ipam(Cidr.parse(config.ipallocRange()), config.subnetSize(), this::hostRoutes,
-                IpamStore.inDirectory(config.dataDir()));
         datapath = new Datapath(host, config.netnsDir(), config.advertiseAddr(), underlay, config.vxlanPort());
+        docker = new DockerEngine(config.dockerHost());
+        mesh = new MeshAgent(config, state, new PeerReconciler(datapath), docker);
+        mesh.start();
+        ipam = new Ipam(Cidr.parse(config.ipallocRange()), config.subnetSize(), this::hostRoutes,
+                IpamStore.inDirectory(config.dataDir()), mesh.ipam(), mesh.ipam());
         reconcile();
-        server = new PluginServer(new NetworkDriverImpl(state, datapath), new IpamDriverImpl(ipam),
+        server = new PluginServer(new NetworkDriverImpl(state, datapath, mesh), new IpamDriverImpl(ipam),
                 PluginServerConfig.defaults().withSocketPath(config.pluginSocket()));
         try {
             server.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve the plugin at " + config.pluginSocket() + ": " + e.getMessage(), e);
         }
+        mesh.startWatchingDocker();
         status = new StatusServer(StatusServer.socketIn(config.dataDir()),
                 Map.of("/status", StatusServer.Endpoint.json(this::report)));
         try {
@@ -130,17 +139,20 @@ public final class Router implements AutoCloseable {
     /** The status report ({@code GET /status}, {@code jweave status}). */
     public StatusReport report() {
         List<StatusReport.Network> nets = new ArrayList<>();
+        Map<String, String> names = mesh.localNames();
         for (NetworkRecord n : state.networks()) {
-            nets.add(new StatusReport.Network(null, n.networkId(), n.vni(), n.pool(), n.gateway(), n.mtu(),
-                    state.endpointsOf(n.networkId()).size(), 0));
+            String name = names.get(n.networkId());
+            nets.add(new StatusReport.Network(name, n.networkId(), n.vni(), n.pool(), n.gateway(), n.mtu(),
+                    state.endpointsOf(n.networkId()).size(), mesh.remoteEndpoints(name)));
         }
         List<StatusReport.Endpoint> eps = new ArrayList<>();
         for (EndpointRecord e : state.endpoints()) {
             eps.add(new StatusReport.Endpoint(e.endpointId(), e.networkId(), e.address(), e.mac(), e.ifName(),
                     e.sandboxKey() != null));
         }
-        List<StatusReport.Peer> peers = List.of(new StatusReport.Peer(config.name(),
-                config.advertiseAddr().getHostAddress(), "up", true));
+        List<StatusReport.Peer> peers = mesh.members().stream()
+                .map(p -> new StatusReport.Peer(p.name(), p.address(), p.state().name().toLowerCase(), p.local()))
+                .toList();
         return new StatusReport(config.name(), io.jweave.router.cli.VersionCommand.version(),
                 config.advertiseAddr().getHostAddress(), config.pluginSocket().toString(), config.dataDir().toString(),
                 (System.currentTimeMillis() - startedAt) / 1000, peers, nets, eps, StatusReport.Ipam.of(ipam.snapshot()));
@@ -157,6 +169,12 @@ public final class Router implements AutoCloseable {
         }
         if (status != null) {
             status.close();
+        }
+        if (mesh != null) {
+            mesh.close();
+        }
+        if (docker != null) {
+            docker.close();
         }
         if (state != null) {
             state.flush();

@@ -16,11 +16,13 @@ import java.util.List;
  * @param subnetSize      prefix length of automatic pools (24)
  * @param dnsDomain       DNS domain of container names ({@code jweave.local})
  * @param vxlanPort       VXLAN UDP port (4789)
- * @param peers           other routers to join (host names or addresses)
+ * @param peers           other routers to join (host names or addresses, optionally with :port)
+ * @param meshPort        TCP port of the mesh (Hazelcast), on the advertise address (6783)
+ * @param clusterName     name of the mesh; routers only join a mesh of the same name
  */
 public record RouterConfig(String name, InetAddress advertiseAddr, String dockerHost, Path pluginSocket,
                            Path dataDir, String ipallocRange, int subnetSize, String dnsDomain, int vxlanPort,
-                           List<String> peers) {
+                           List<String> peers, int meshPort, String clusterName) {
 
     public RouterConfig {
         peers = List.copyOf(peers);

@@ -61,6 +61,14 @@ public final class LaunchCommand implements Callable<Integer> {
             description = "UDP port of VXLAN between hosts (default: ${DEFAULT-VALUE}).")
     int vxlanPort;
 
+    @Option(names = "--mesh-port", paramLabel = "PORT", defaultValue = "6783",
+            description = "TCP port of the mesh between routers (default: ${DEFAULT-VALUE}).")
+    int meshPort;
+
+    @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = "jweave",
+            description = "Name of the mesh; routers join only a mesh of the same name (default: ${DEFAULT-VALUE}).")
+    String clusterName;
+
     @Option(names = "--foreground", description = "Run the router in this process.")
     boolean foreground;
 
@@ -103,6 +111,8 @@ public final class LaunchCommand implements Callable<Integer> {
         a.add("--ipalloc-subnet-size=" + subnetSize);
         a.add("--dns-domain=" + dnsDomain);
         a.add("--vxlan-port=" + vxlanPort);
+        a.add("--mesh-port=" + meshPort);
+        a.add("--cluster-name=" + clusterName);
         a.addAll(peers);
         return a;
     }
@@ -110,6 +120,9 @@ public final class LaunchCommand implements Callable<Integer> {
     RouterConfig config() throws Exception {
         if (vxlanPort < 1 || vxlanPort > 65535) {
             throw new IllegalArgumentException("--vxlan-port " + vxlanPort + " is not a UDP port (1-65535)");
+        }
+        if (meshPort < 1 || meshPort > 65535) {
+            throw new IllegalArgumentException("--mesh-port " + meshPort + " is not a TCP port (1-65535)");
         }
         if (subnetSize < 8 || subnetSize > 30) {
             throw new IllegalArgumentException("--ipalloc-subnet-size " + subnetSize + " must be between 8 and 30");
@@ -120,7 +133,7 @@ public final class LaunchCommand implements Callable<Integer> {
         }
         InetAddress adv = advertiseAddr != null ? parseAdvertise(advertiseAddr) : defaultRouteAddress();
         return new RouterConfig(n, adv, dockerHost, pluginSocket.toAbsolutePath(), dataDir.toAbsolutePath(),
-                ipallocRange, subnetSize, dnsDomain, vxlanPort, peers);
+                ipallocRange, subnetSize, dnsDomain, vxlanPort, peers, meshPort, clusterName);
     }
 
     private static InetAddress parseAdvertise(String s) {

@@ -1,0 +1,453 @@
+package io.jweave.router.mesh;
+
+import io.jweave.discovery.EndpointRecord;
+import io.jweave.discovery.Mesh;
+import io.jweave.discovery.MeshConfig;
+import io.jweave.discovery.MeshListener;
+import io.jweave.discovery.NetworkRecord;
+import io.jweave.discovery.OwnedTable;
+import io.jweave.discovery.Peer;
+import io.jweave.discovery.PeerInfo;
+import io.jweave.discovery.Subscription;
+import io.jweave.discovery.TableListener;
+import io.jweave.netlink.IpPrefix;
+import io.jweave.netlink.MacAddress;
+import io.jweave.plugin.PluginException;
+import io.jweave.router.RouterConfig;
+import io.jweave.router.cli.VersionCommand;
+import io.jweave.router.datapath.PeerReconciler;
+import io.jweave.router.docker.DockerEngine;
+import io.jweave.router.docker.DockerNetwork;
+import io.jweave.router.docker.DockerWatcher;
+import io.jweave.router.driver.VniAllocator;
+import io.jweave.router.state.StateStore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This router's part in the mesh. One worker thread runs {@link #sync()}, a level-triggered pass
+ * that is scheduled on every change (mesh tables, membership, local state, local dockerd's
+ * networks) and every few seconds anyway:
+ *
+ * <ol>
+ *   <li>publish this host's networks (by name) and endpoints, and withdraw what went away;</li>
+ *   <li>program every remote endpoint of a local network into the datapath ({@link PeerReconciler});</li>
+ *   <li>create, through the local dockerd, the mesh networks this host lacks, and remove the ones
+ *       a user removed elsewhere (when no local endpoint uses them).</li>
+ * </ol>
+ *
+ * Nothing here runs on a Docker plugin request, except {@link #vniFor} at network creation.
+ */
+public final class MeshAgent implements VniAllocator, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MeshAgent.class);
+    /** Label of networks the router created in its dockerd because they exist in the mesh. */
+    public static final String LABEL_JOINED = "io.jweave.joined-from";
+    /** Option of a network row that says: a user removed this network; remove it where unused. */
+    static final String DELETED = "jweave.deleted";
+    static final String VNI_KEY = "vni/";
+    private static final long RESYNC_SECONDS = 5;
+    private static final long JOIN_RETRY_MS = 15_000;
+
+    private final RouterConfig cfg;
+    private final StateStore state;
+    private final PeerReconciler reconciler;
+    private final DockerEngine docker;
+    private final MeshIpam ipam;
+    private final ScheduledExecutorService worker;
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final List<Subscription> subscriptions = new ArrayList<>();
+    private final Map<String, Long> joinFailures = new ConcurrentHashMap<>();
+    private volatile Mesh mesh;
+    private volatile DockerWatcher watcher;
+    private volatile Map<String, DockerNetwork> localNets = Map.of();
+    /** Names of networks present in the local dockerd at the previous pass. */
+    private final Set<String> seenLocally = new HashSet<>();
+    /** Names this router itself removed from its dockerd (not a user's removal). */
+    private final Set<String> removedByRouter = ConcurrentHashMap.newKeySet();
+    private volatile long lastSyncNanos;
+
+    public MeshAgent(RouterConfig cfg, StateStore state, PeerReconciler reconciler, DockerEngine docker) {
+        this.cfg = cfg;
+        this.state = state;
+        this.reconciler = reconciler;
+        this.docker = docker;
+        this.ipam = new MeshIpam(() -> mesh, cfg.name());
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jweave-mesh-sync");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The IPAM seams (pool claims and address blocks) backed by the mesh. */
+    public MeshIpam ipam() {
+        return ipam;
+    }
+
+    /** Joins (or starts) the mesh. Returns once this member is part of a cluster. */
+    public void start() {
+        MeshConfig mc = MeshConfig.of(cfg.name(), cfg.advertiseAddr()).withPort(cfg.meshPort())
+                .withPeers(cfg.peers()).withClusterName(cfg.clusterName());
+        mesh = Mesh.start(mc, new FileMeshMemory(cfg.dataDir()));
+        String adv = cfg.advertiseAddr().getHostAddress();
+        mesh.peers().publish(cfg.name(), new PeerInfo(adv, adv, VersionCommand.version(), List.of("vxlan")));
+        TableListener<Object> any = new TableListener<>() {
+            @Override
+            public void added(OwnedTable.Row<Object> row) {
+                schedule();
+            }
+
+            @Override
+            public void updated(OwnedTable.Row<Object> before, OwnedTable.Row<Object> after) {
+                schedule();
+            }
+
+            @Override
+            public void removed(OwnedTable.Row<Object> row) {
+                schedule();
+            }
+        };
+        subscriptions.add(mesh.networks().subscribe(cast(any)));
+        subscriptions.add(mesh.endpoints().subscribe(cast(any)));
+        subscriptions.add(mesh.subscribe(new MeshListener() {
+            @Override
+            public void memberJoined(Peer peer) {
+                LOG.info("mesh: {} ({}) joined", peer.name(), peer.address());
+                schedule();
+            }
+
+            @Override
+            public void memberLeft(Peer peer) {
+                LOG.info("mesh: {} ({}) left; its endpoints are withdrawn", peer.name(), peer.address());
+                schedule();
+            }
+
+            @Override
+            public void merged() {
+                LOG.info("mesh: merged after a partition; records re-published");
+                schedule();
+            }
+        }));
+        state.onChange(this::schedule);
+        LOG.info("mesh {}: joined as {} in {} ms with {} member(s)", cfg.clusterName(), cfg.name(),
+                mesh.startupTime().toMillis(), mesh.members().size());
+    }
+
+    /** Starts following the local dockerd (after the plugin socket is up: dockerd may call us). */
+    public void startWatchingDocker() {
+        watcher = new DockerWatcher(docker, nets -> {
+            localNets = Map.copyOf(nets);
+            schedule();
+        }, e -> { });
+        watcher.start();
+        worker.scheduleWithFixedDelay(this::schedule, RESYNC_SECONDS, RESYNC_SECONDS, TimeUnit.SECONDS);
+        schedule();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <V> TableListener<V> cast(TableListener<Object> l) {
+        return (TableListener) l;
+    }
+
+    /** Asks for a pass soon; passes never overlap and bursts of changes collapse into one. */
+    public void schedule() {
+        if (pending.compareAndSet(false, true)) {
+            try {
+                worker.execute(this::sync);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                pending.set(false); // shutting down
+            }
+        }
+    }
+
+    private void sync() {
+        pending.set(false);
+        Mesh m = mesh;
+        if (m == null) {
+            return;
+        }
+        try {
+            Map<String, String> nameById = new HashMap<>();
+            localNets.forEach((id, n) -> nameById.put(id, n.name()));
+            publishNetworks(m, nameById);
+            publishEndpoints(m, nameById);
+            programRemoteEndpoints(m, nameById);
+            joinAndLeaveNetworks(m, nameById);
+            lastSyncNanos = System.nanoTime();
+        } catch (RuntimeException e) {
+            LOG.warn("mesh sync failed (will retry): {}", e.toString());
+            worker.schedule(this::schedule, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    // ------------------------------------------------------------------ networks
+
+    /** The mesh's networks by name: one live record (any owner), and whether a user removed it. */
+    private record MeshNetwork(String name, NetworkRecord record, boolean deleted, Set<String> owners) {
+    }
+
+    private static Map<String, MeshNetwork> meshNetworks(Mesh m) {
+        Map<String, NetworkRecord> live = new LinkedHashMap<>();
+        Set<String> deleted = new HashSet<>();
+        Map<String, Set<String>> owners = new HashMap<>();
+        for (OwnedTable.Row<NetworkRecord> r : m.networks().all()) {
+            if ("true".equals(r.value().options().get(DELETED))) {
+                deleted.add(r.key());
+            } else {
+                live.putIfAbsent(r.key(), r.value());
+                owners.computeIfAbsent(r.key(), k -> new HashSet<>()).add(r.owner());
+            }
+        }
+        Map<String, MeshNetwork> out = new LinkedHashMap<>();
+        live.forEach((name, rec) -> out.put(name, new MeshNetwork(name, rec, deleted.contains(name), owners.get(name))));
+        for (String d : deleted) {
+            out.putIfAbsent(d, new MeshNetwork(d, null, true, Set.of()));
+        }
+        return out;
+    }
+
+    private void publishNetworks(Mesh m, Map<String, String> nameById) {
+        Map<String, MeshNetwork> meshNets = meshNetworks(m);
+        Set<String> localNames = new HashSet<>();
+        for (io.jweave.router.state.NetworkRecord n : state.networks()) {
+            String name = nameById.get(n.networkId());
+            if (name == null) {
+                continue; // dockerd has not told us its name yet
+            }
+            localNames.add(name);
+            MeshNetwork mn = meshNets.get(name);
+            String creator = mn != null && mn.record() != null ? mn.record().creator() : cfg.name();
+            Map<String, String> opts = new HashMap<>(n.options());
+            NetworkRecord mine = new NetworkRecord(n.vni(), n.pool(), n.gateway() == null ? "" : n.gateway(), opts, creator);
+            NetworkRecord published = m.networks().mine().get(name);
+            if (!mine.equals(published)) {
+                m.networks().publish(name, mine);
+                LOG.info("mesh: published network {} (vni {}, subnet {})", name, n.vni(), n.pool());
+            }
+        }
+        for (Map.Entry<String, NetworkRecord> row : m.networks().mine().entrySet()) {
+            String name = row.getKey();
+            boolean marker = "true".equals(row.getValue().options().get(DELETED));
+            if (localNames.contains(name)) {
+                continue;
+            }
+            if (marker) {
+                MeshNetwork mn = meshNets.get(name);
+                if (mn == null || mn.owners().isEmpty()) {
+                    m.networks().remove(name); // everyone has removed it: the marker has done its job
+                }
+            } else if (seenLocally.contains(name) && !removedByRouter.remove(name)) {
+                // A user removed the network here: ask every host to remove it where it is unused.
+                Map<String, String> opts = new HashMap<>(row.getValue().options());
+                opts.put(DELETED, "true");
+                m.networks().publish(name, new NetworkRecord(row.getValue().vni(), row.getValue().subnet(),
+                        row.getValue().gateway(), opts, row.getValue().creator()));
+                LOG.info("mesh: network {} was removed here; asking the other hosts to remove it", name);
+            } else {
+                m.networks().remove(name);
+            }
+        }
+        seenLocally.clear();
+        seenLocally.addAll(localNames);
+    }
+
+    private void joinAndLeaveNetworks(Mesh m, Map<String, String> nameById) {
+        Map<String, DockerNetwork> byName = new HashMap<>();
+        localNets.values().forEach(n -> byName.put(n.name(), n));
+        for (MeshNetwork mn : meshNetworks(m).values()) {
+            DockerNetwork local = byName.get(mn.name());
+            if (mn.deleted()) {
+                if (local != null && state.network(local.id()).isPresent() && state.endpointsOf(local.id()).isEmpty()) {
+                    LOG.info("mesh: removing network {} here, as a user removed it elsewhere", mn.name());
+                    removedByRouter.add(mn.name());
+                    docker.removeNetwork(local.id());
+                    watcher.poke();
+                }
+                continue;
+            }
+            if (local != null || mn.record() == null) {
+                if (local != null && mn.record() != null && local.subnet() != null
+                        && !local.subnet().equals(mn.record().subnet())) {
+                    LOG.warn("mesh: network {} has subnet {} here but {} in the mesh; not joining it",
+                            mn.name(), local.subnet(), mn.record().subnet());
+                }
+                continue;
+            }
+            Long failedAt = joinFailures.get(mn.name());
+            if (failedAt != null && System.currentTimeMillis() - failedAt < JOIN_RETRY_MS) {
+                continue;
+            }
+            join(mn);
+        }
+    }
+
+    /** Creates a mesh network in the local dockerd (its plugin calls come back to this router). */
+    private void join(MeshNetwork mn) {
+        NetworkRecord r = mn.record();
+        ipam.joining(r.subnet(), true);
+        try {
+            Map<String, String> opts = new HashMap<>(r.options());
+            opts.remove(DELETED);
+            String id = docker.createNetwork(mn.name(), r.subnet(), r.gateway().isEmpty() ? null : r.gateway(), opts,
+                    Map.of(LABEL_JOINED, r.creator()));
+            joinFailures.remove(mn.name());
+            LOG.info("mesh: created network {} (subnet {}, vni {}) in the local dockerd as {}", mn.name(), r.subnet(),
+                    r.vni(), id.substring(0, 12));
+            watcher.poke();
+        } catch (RuntimeException e) {
+            joinFailures.put(mn.name(), System.currentTimeMillis());
+            LOG.warn("mesh: cannot create network {} in the local dockerd: {}", mn.name(), e.getMessage());
+        } finally {
+            ipam.joining(r.subnet(), false);
+        }
+    }
+
+    // ------------------------------------------------------------------ endpoints
+
+    private void publishEndpoints(Mesh m, Map<String, String> nameById) {
+        String vtep = cfg.advertiseAddr().getHostAddress();
+        Map<String, EndpointRecord> want = new HashMap<>();
+        for (io.jweave.router.state.EndpointRecord e : state.endpoints()) {
+            String name = nameById.get(e.networkId());
+            if (name != null) {
+                want.put(e.endpointId(), new EndpointRecord(name, stripMask(e.address()), e.mac(), cfg.name(), vtep,
+                        "", List.of()));
+            }
+        }
+        Map<String, EndpointRecord> have = m.endpoints().mine();
+        want.forEach((id, rec) -> {
+            if (!rec.equals(have.get(id))) {
+                m.endpoints().publish(id, rec);
+            }
+        });
+        for (String id : have.keySet()) {
+            if (!want.containsKey(id)) {
+                m.endpoints().remove(id);
+            }
+        }
+    }
+
+    private void programRemoteEndpoints(Mesh m, Map<String, String> nameById) {
+        Map<String, Integer> vniByName = new HashMap<>();
+        for (io.jweave.router.state.NetworkRecord n : state.networks()) {
+            String name = nameById.get(n.networkId());
+            if (name != null) {
+                vniByName.put(name, n.vni());
+            }
+        }
+        List<PeerReconciler.RemoteEndpoint> remote = new ArrayList<>();
+        for (OwnedTable.Row<EndpointRecord> r : m.endpoints().all()) {
+            EndpointRecord e = r.value();
+            Integer vni = vniByName.get(e.network());
+            if (vni == null || r.owner().equals(cfg.name())) {
+                continue;
+            }
+            try {
+                remote.add(new PeerReconciler.RemoteEndpoint(vni, IpPrefix.parseAddress(e.ip()), MacAddress.parse(e.mac()),
+                        IpPrefix.parseAddress(e.vtep())));
+            } catch (IllegalArgumentException ex) {
+                LOG.warn("mesh: ignoring malformed endpoint {} from {}: {}", r.key(), r.owner(), ex.getMessage());
+            }
+        }
+        reconciler.reconcile(remote);
+    }
+
+    // ------------------------------------------------------------------ VNIs
+
+    @Override
+    public int vniFor(String subnet, Set<Integer> inUse) {
+        Mesh m = mesh;
+        Set<Integer> taken = new HashSet<>(inUse);
+        for (OwnedTable.Row<NetworkRecord> r : m.networks().all()) {
+            if (r.value().subnet().equals(subnet) && !"true".equals(r.value().options().get(DELETED))) {
+                return r.value().vni(); // the same network on another host: the same VNI
+            }
+            taken.add(r.value().vni());
+        }
+        int span = LAST_VNI - FIRST_VNI + 1;
+        int start = Math.floorMod(subnet.hashCode(), span);
+        for (int i = 0; i < 1000; i++) {
+            int v = FIRST_VNI + Math.floorMod(start + i, span);
+            if (taken.contains(v)) {
+                continue;
+            }
+            var res = m.claims().claim(VNI_KEY + v);
+            if (res.granted()) {
+                return v;
+            }
+            if (res.status() == io.jweave.discovery.ClaimResult.Status.NO_QUORUM) {
+                throw new PluginException("cannot create a network now: " + res.detail());
+            }
+        }
+        throw new PluginException("no free VXLAN network identifier could be claimed in the mesh");
+    }
+
+    @Override
+    public void released(String subnet, int vni) {
+        Mesh m = mesh;
+        boolean usedElsewhere = m.networks().all().stream()
+                .anyMatch(r -> !r.owner().equals(cfg.name()) && r.value().vni() == vni);
+        if (!usedElsewhere) {
+            m.claims().release(VNI_KEY + vni);
+        }
+    }
+
+    // ------------------------------------------------------------------ status
+
+    public List<Peer> members() {
+        Mesh m = mesh;
+        return m == null ? List.of() : m.members();
+    }
+
+    /** Docker network ID → name, as the local dockerd lists them. */
+    public Map<String, String> localNames() {
+        Map<String, String> out = new HashMap<>();
+        localNets.forEach((id, n) -> out.put(id, n.name()));
+        return out;
+    }
+
+    /** Endpoints of network {@code name} on other hosts. */
+    public int remoteEndpoints(String name) {
+        Mesh m = mesh;
+        if (m == null || name == null) {
+            return 0;
+        }
+        return (int) m.endpoints().all().stream()
+                .filter(r -> !r.owner().equals(cfg.name()) && r.value().network().equals(name)).count();
+    }
+
+    private static String stripMask(String cidr) {
+        int slash = cidr.indexOf('/');
+        return slash < 0 ? cidr : cidr.substring(0, slash);
+    }
+
+    @Override
+    public void close() {
+        worker.shutdownNow();
+        if (watcher != null) {
+            watcher.close();
+        }
+        for (Subscription s : subscriptions) {
+            try {
+                s.close();
+            } catch (Exception e) {
+                LOG.debug("closing a mesh subscription: {}", e.toString());
+            }
+        }
+        if (mesh != null) {
+            mesh.close();
+        }
+    }
+}
