@@ -360,6 +360,20 @@ public final class Testbed implements AutoCloseable {
     // ---------------------------------------------------------------- teardown
 
     /**
+     * Leaves everything running after this JVM exits (the demo's {@code --keep}): the shutdown hook
+     * is removed; {@link Sweeper#sweepStale()} (or {@code ./jweave demo --cleanup}) removes it later,
+     * since the run's owner process is then gone.
+     */
+    public synchronized void keepAfterExit() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // shutting down already, or the hook was never registered
+        }
+        closed = true;
+    }
+
+    /**
      * Removes the containers of each daemon, stops each dockerd by pid (SIGTERM, then SIGKILL after
      * 20 s) and every spawned process, then sweeps the run (namespaces, mounts, cgroups,
      * directories). Idempotent. Throws if something needed force; the sweep runs regardless.
