@@ -113,12 +113,35 @@ public final class Datapath implements AutoCloseable {
     /** Removes network {@code vni}'s namespace (and with it the bridge, VXLAN and bridge ports). */
     public synchronized void removeNetwork(int vni) {
         NetworkNs n = networks.remove(vni);
+        Path p = nsPath(vni);
+        if (n == null && Files.exists(p)) {
+            NetNs ns = null;
+            try {
+                ns = NetNs.open(p);
+                n = new NetworkNs(ns, Handle.open(ns));
+            } catch (RuntimeException e) {
+                if (ns != null) {
+                    ns.close();
+                }
+                LOG.debug("network vni {}: namespace file {} is not a live namespace ({})", vni, p, e.getMessage());
+            }
+        }
         if (n != null) {
-            n.handle().close();
-            n.ns().close();
+            try {
+                // Delete the VXLAN device now rather than with the namespace: the kernel frees a
+                // namespace asynchronously, and until then the device keeps its VNI registered on
+                // the host, so re-creating a network with the same VNI right away (docker network
+                // rm + create, compose down + up) would fail with "VXLAN device ... already exists".
+                n.handle().links().deleteIfExists(vxlanName(vni));
+                n.handle().links().deleteIfExists(BRIDGE);
+            } catch (RuntimeException e) {
+                LOG.warn("network vni {}: cannot delete its links before the namespace ({})", vni, e.getMessage());
+            } finally {
+                n.handle().close();
+                n.ns().close();
+            }
         }
         host.links().deleteIfExists(vxlanName(vni));
-        Path p = nsPath(vni);
         if (Files.exists(p)) {
             NetNs.delete(p);
             LOG.info("network vni {}: removed namespace {}", vni, p);
