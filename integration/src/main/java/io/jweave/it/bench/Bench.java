@@ -14,7 +14,16 @@ public final class Bench {
         String which = args.length == 0 ? "all" : args[0];
         String[] rest = args.length == 0 ? new String[0] : Arrays.copyOfRange(args, 1, args.length);
         switch (which) {
-            case "netlink", "all" -> NetlinkBench.main(rest);
+            case "netlink" -> NetlinkBench.main(rest);
+            case "plugin" -> PluginLatencyBench.main(rest);
+            case "docker" -> DockerBench.main(rest);
+            case "all" -> {
+                NetlinkBench.main(new String[0]);
+                System.out.println();
+                PluginLatencyBench.main(new String[0]);
+                System.out.println();
+                DockerBench.main(new String[0]);
+            }
             case "-h", "--help", "help" -> usage();
             default -> {
                 System.err.println("jweave bench: unknown benchmark \"" + which + "\"");
@@ -28,6 +37,8 @@ public final class Bench {
         System.out.println("""
                 Usage: jweave bench [NAME [ARGS...]]
                   netlink [ENTRIES] [ROUNDS]  neighbour + FDB programming: netlink-ffi vs ip/bridge -batch
-                  all                         every benchmark (the default)""");
+                  plugin [N] [WARMUP] [disk|tmpfs]  plugin call latency (RequestAddress .. ReleaseAddress) on the socket
+                  docker [N]                  docker run -d on a jweave network vs a bridge network, one simulated host
+                  all                         netlink, plugin and docker in sequence (the default)""");
     }
 }
