@@ -42,7 +42,16 @@ public final class PeerReconciler {
     }
 
     /** One reconciliation pass over every network this host has a datapath for. */
-    public synchronized Result reconcile(List<RemoteEndpoint> remote) {
+    public Result reconcile(List<RemoteEndpoint> remote) {
+        return reconcile(remote, null);
+    }
+
+    /**
+     * One reconciliation pass over the networks {@code vnis} (all networks with a datapath when
+     * {@code null}). A network left out is not touched: its desired state is not known yet, and an
+     * empty list would unprogram it.
+     */
+    public synchronized Result reconcile(List<RemoteEndpoint> remote, java.util.Set<Integer> vnis) {
         Map<Integer, List<RemoteEndpoint>> byVni = new HashMap<>();
         for (RemoteEndpoint e : remote) {
             byVni.computeIfAbsent(e.vni(), k -> new ArrayList<>()).add(e);
@@ -51,6 +60,9 @@ public final class PeerReconciler {
         int removed = 0;
         int networks = 0;
         for (int vni : datapath.vnis()) {
+            if (vnis != null && !vnis.contains(vni)) {
+                continue;
+            }
             Datapath.VxlanPort port = datapath.vxlanPort(vni).orElse(null);
             if (port == null) {
                 continue;

@@ -59,6 +59,15 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
     static final String VNI_KEY = "vni/";
     private static final long RESYNC_SECONDS = 5;
     private static final long JOIN_RETRY_MS = 15_000;
+    /** A network this router just created in its dockerd is not created again while dockerd's listing catches up. */
+    private static final long JOIN_SETTLE_MS = 10_000;
+    /**
+     * How long a host that came back (after a crash or a partition) has to re-publish its endpoints
+     * before the entries kept for it while it was away are dropped.
+     */
+    private static final long REJOIN_SETTLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** How long a router that stops cleanly waits for its withdrawals to reach the other members. */
+    private static final long WITHDRAW_WAIT_MS = 1_000;
 
     private final RouterConfig cfg;
     private final StateStore state;
@@ -77,6 +86,27 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
     /** Names this router itself removed from its dockerd (not a user's removal). */
     private final Set<String> removedByRouter = ConcurrentHashMap.newKeySet();
     private volatile long lastSyncNanos;
+    /** Whether the local dockerd's networks have been listed once (names of local networks are known). */
+    private volatile boolean dockerKnown;
+    /** Networks this router created in its dockerd, by name, and when. */
+    private final Map<String, Long> createdAt = new ConcurrentHashMap<>();
+    /**
+     * Endpoints of hosts that vanished from the mesh without withdrawing them (a killed router, a
+     * partition): their containers are presumably still running, so their entries stay programmed
+     * until the host returns and re-publishes, or for the reclaim grace at most. Key: owner/id.
+     */
+    private final Map<String, Retained> retained = new ConcurrentHashMap<>();
+    /**
+     * Other hosts' endpoint rows as the table's events have told them (owner/id → row). When a host
+     * vanishes, the mesh drops its rows from the table first and tells listeners after: in between,
+     * this view still has them, so a pass running then does not unprogram them for a moment.
+     */
+    private final Map<String, OwnedTable.Row<EndpointRecord>> seen = new ConcurrentHashMap<>();
+    /** When each member (re)joined, as seen here. */
+    private final Map<String, Long> upSince = new ConcurrentHashMap<>();
+
+    private record Retained(String owner, String id, EndpointRecord record, long sinceNanos) {
+    }
 
     public MeshAgent(RouterConfig cfg, StateStore state, PeerReconciler reconciler, DockerEngine docker) {
         this.cfg = cfg;
@@ -120,17 +150,37 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
             }
         };
         subscriptions.add(mesh.networks().subscribe(cast(any)));
-        subscriptions.add(mesh.endpoints().subscribe(cast(any)));
+        subscriptions.add(mesh.endpoints().subscribe(new TableListener<>() {
+            @Override
+            public void added(OwnedTable.Row<EndpointRecord> row) {
+                endpointRowSeen(row);
+                schedule();
+            }
+
+            @Override
+            public void updated(OwnedTable.Row<EndpointRecord> before, OwnedTable.Row<EndpointRecord> after) {
+                endpointRowSeen(after);
+                schedule();
+            }
+
+            @Override
+            public void removed(OwnedTable.Row<EndpointRecord> row) {
+                endpointRowRemoved(row);
+                schedule();
+            }
+        }));
         subscriptions.add(mesh.subscribe(new MeshListener() {
             @Override
             public void memberJoined(Peer peer) {
                 LOG.info("mesh: {} ({}) joined", peer.name(), peer.address());
+                upSince.put(peer.name(), System.nanoTime());
                 schedule();
             }
 
             @Override
             public void memberLeft(Peer peer) {
-                LOG.info("mesh: {} ({}) left; its endpoints are withdrawn", peer.name(), peer.address());
+                LOG.info("mesh: {} ({}) left", peer.name(), peer.address());
+                upSince.remove(peer.name());
                 schedule();
             }
 
@@ -149,6 +199,7 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
     public void startWatchingDocker() {
         watcher = new DockerWatcher(docker, nets -> {
             localNets = Map.copyOf(nets);
+            dockerKnown = true;
             schedule();
         }, e -> { });
         watcher.start();
@@ -175,7 +226,9 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
     private void sync() {
         pending.set(false);
         Mesh m = mesh;
-        if (m == null) {
+        if (m == null || !dockerKnown) {
+            // Until dockerd has told us the names of its networks, this host's networks would look
+            // empty: publishing or programming from that would withdraw and unprogram everything.
             return;
         }
         try {
@@ -289,6 +342,10 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
             if (failedAt != null && System.currentTimeMillis() - failedAt < JOIN_RETRY_MS) {
                 continue;
             }
+            Long created = createdAt.get(mn.name());
+            if (created != null && System.currentTimeMillis() - created < JOIN_SETTLE_MS) {
+                continue; // created a moment ago; dockerd's listing has not caught up yet
+            }
             join(mn);
         }
     }
@@ -303,6 +360,7 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
             String id = docker.createNetwork(mn.name(), r.subnet(), r.gateway().isEmpty() ? null : r.gateway(), opts,
                     Map.of(LABEL_JOINED, r.creator()));
             joinFailures.remove(mn.name());
+            createdAt.put(mn.name(), System.currentTimeMillis());
             LOG.info("mesh: created network {} (subnet {}, vni {}) in the local dockerd as {}", mn.name(), r.subnet(),
                     r.vni(), id.substring(0, 12));
             watcher.poke();
@@ -347,21 +405,125 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
                 vniByName.put(name, n.vni());
             }
         }
+        Set<String> members = memberNames(m);
         List<PeerReconciler.RemoteEndpoint> remote = new ArrayList<>();
+        Set<String> liveKeys = new HashSet<>();
+        Set<String> liveAddresses = new HashSet<>();
         for (OwnedTable.Row<EndpointRecord> r : m.endpoints().all()) {
             EndpointRecord e = r.value();
+            liveKeys.add(r.owner() + "/" + r.key());
+            liveAddresses.add(e.network() + " " + e.ip());
+            liveAddresses.add(e.network() + " " + e.mac());
             Integer vni = vniByName.get(e.network());
             if (vni == null || r.owner().equals(cfg.name())) {
                 continue;
             }
-            try {
-                remote.add(new PeerReconciler.RemoteEndpoint(vni, IpPrefix.parseAddress(e.ip()), MacAddress.parse(e.mac()),
-                        IpPrefix.parseAddress(e.vtep())));
-            } catch (IllegalArgumentException ex) {
-                LOG.warn("mesh: ignoring malformed endpoint {} from {}: {}", r.key(), r.owner(), ex.getMessage());
+            add(remote, vni, r.key(), r.owner(), e);
+        }
+        // Endpoints of hosts that are not members now: rows the mesh is dropping (events pending)
+        // and rows kept from hosts that vanished. A live endpoint with the same address wins.
+        List<Retained> kept = new ArrayList<>(keptEndpoints(m, members));
+        for (OwnedTable.Row<EndpointRecord> r : seen.values()) {
+            if (!members.contains(r.owner()) && !r.owner().equals(cfg.name())) {
+                kept.add(new Retained(r.owner(), r.key(), r.value(), System.nanoTime()));
             }
         }
-        reconciler.reconcile(remote);
+        Set<String> done = new HashSet<>();
+        for (Retained k : kept) {
+            EndpointRecord e = k.record();
+            Integer vni = vniByName.get(e.network());
+            String key = k.owner() + "/" + k.id();
+            if (vni == null || liveKeys.contains(key) || !done.add(key)
+                    || liveAddresses.contains(e.network() + " " + e.ip())
+                    || liveAddresses.contains(e.network() + " " + e.mac())) {
+                continue;
+            }
+            add(remote, vni, k.id(), k.owner(), e);
+        }
+        // Only networks whose name (and so whose desired state) is known are reconciled.
+        reconciler.reconcile(remote, Set.copyOf(vniByName.values()));
+    }
+
+    private static void add(List<PeerReconciler.RemoteEndpoint> remote, int vni, String id, String owner, EndpointRecord e) {
+        try {
+            remote.add(new PeerReconciler.RemoteEndpoint(vni, IpPrefix.parseAddress(e.ip()), MacAddress.parse(e.mac()),
+                    IpPrefix.parseAddress(e.vtep())));
+        } catch (IllegalArgumentException ex) {
+            LOG.warn("mesh: ignoring malformed endpoint {} from {}: {}", id, owner, ex.getMessage());
+        }
+    }
+
+    /**
+     * An endpoint row went away. If its owner withdrew it (the owner is still a member, or it
+     * stopped cleanly and withdrew everything before leaving), the endpoint is gone. If the row went
+     * because its owner vanished (killed, cut off), the mesh dropped it, but the container is most
+     * likely still running: keep its entries so that established traffic keeps flowing.
+     */
+    private void endpointRowRemoved(OwnedTable.Row<EndpointRecord> row) {
+        String key = row.owner() + "/" + row.key();
+        seen.remove(key);
+        Mesh m = mesh;
+        if (m == null || row.owner().equals(cfg.name()) || isMember(m, row.owner())) {
+            retained.remove(key);
+            return;
+        }
+        boolean first = retained.values().stream().noneMatch(r -> r.owner().equals(row.owner()));
+        retained.put(key, new Retained(row.owner(), row.key(), row.value(), System.nanoTime()));
+        if (first) {
+            LOG.info("mesh: {} vanished without withdrawing its endpoints (killed or cut off); keeping them programmed"
+                    + " until it re-publishes or for {} s at most", row.owner(), m.config().reclaimGrace().toSeconds());
+        }
+    }
+
+    private void endpointRowSeen(OwnedTable.Row<EndpointRecord> row) {
+        String key = row.owner() + "/" + row.key();
+        retained.remove(key);
+        if (!row.owner().equals(cfg.name())) {
+            seen.put(key, row);
+        }
+    }
+
+    private static Set<String> memberNames(Mesh m) {
+        Set<String> out = new HashSet<>();
+        for (Peer p : m.members()) {
+            if (p.state() == Peer.State.UP) {
+                out.add(p.name());
+            }
+        }
+        return out;
+    }
+
+    private static boolean isMember(Mesh m, String name) {
+        return m.members().stream().anyMatch(p -> p.state() == Peer.State.UP && p.name().equals(name));
+    }
+
+    /** The retained endpoints still worth programming; drops those whose time is over. */
+    private List<Retained> keptEndpoints(Mesh m, Set<String> members) {
+        long now = System.nanoTime();
+        long grace = m.config().reclaimGrace().toNanos();
+        List<Retained> out = new ArrayList<>();
+        for (Retained r : retained.values()) {
+            String why = null;
+            if (now - r.sinceNanos() > grace) {
+                why = "its owner has been away for the whole reclaim grace";
+            } else if (members.contains(r.owner())
+                    && now - upSince.computeIfAbsent(r.owner(), k -> now) > REJOIN_SETTLE_NANOS) {
+                // (a member whose join event is still queued counts as back from now on)
+                why = "its owner is back and did not re-publish it";
+            }
+            if (why != null) {
+                retained.remove(r.owner() + "/" + r.id(), r);
+                LOG.info("mesh: dropping endpoint {} ({} on {}) of {}: {}", shortId(r.id()), r.record().ip(),
+                        r.record().network(), r.owner(), why);
+            } else {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    private static String shortId(String id) {
+        return id.length() > 12 ? id.substring(0, 12) : id;
     }
 
     // ------------------------------------------------------------------ VNIs
@@ -428,6 +590,35 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
                 .filter(r -> !r.owner().equals(cfg.name()) && r.value().network().equals(name)).count();
     }
 
+    /**
+     * A router that stops cleanly says so: it withdraws its endpoints before leaving, and the other
+     * hosts drop them at once (a router that merely vanishes is presumed to have running containers;
+     * see {@link #endpointRowRemoved}). The kernel's datapath on this host stays in place.
+     */
+    private void withdrawEndpoints() {
+        Mesh m = mesh;
+        if (m == null) {
+            return;
+        }
+        try {
+            Set<String> mine = m.endpoints().mine().keySet();
+            if (mine.isEmpty()) {
+                return;
+            }
+            for (String id : mine) {
+                m.endpoints().remove(id);
+            }
+            LOG.info("mesh: withdrew {} endpoint(s) of {} before leaving", mine.size(), cfg.name());
+            if (m.members().stream().anyMatch(p -> p.state() == Peer.State.UP && !p.local())) {
+                Thread.sleep(WITHDRAW_WAIT_MS); // let the removals reach the others before the member goes
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("mesh: could not withdraw this host's endpoints before leaving: {}", e.toString());
+        }
+    }
+
     private static String stripMask(String cidr) {
         int slash = cidr.indexOf('/');
         return slash < 0 ? cidr : cidr.substring(0, slash);
@@ -436,9 +627,15 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
     @Override
     public void close() {
         worker.shutdownNow();
+        try {
+            worker.awaitTermination(5, TimeUnit.SECONDS); // a pass in flight must not re-publish after the withdrawal
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (watcher != null) {
             watcher.close();
         }
+        withdrawEndpoints();
         for (Subscription s : subscriptions) {
             try {
                 s.close();
