@@ -1,5 +1,6 @@
 package io.jweave.it;
 
+import static io.jweave.it.MultiHostSupport.alive;
 import static io.jweave.it.MultiHostSupport.await;
 import static io.jweave.it.MultiHostSupport.awaitConverged;
 import static io.jweave.it.MultiHostSupport.awaitPing;
@@ -67,13 +68,13 @@ class MultiHostFaultsTest {
         // a failed test must not take the next ones down with it: the bed gets its cables and routers back
         for (int i = 1; i <= 3; i++) {
             host(i).setUnderlayLinkUp(true);
-            if (!router(i).isAlive() && host(i).dockerdPid() > 0) {
+            if (!alive(router(i)) && host(i).dockerdPid() > 0) {
                 router(i).start();
             }
         }
         List<SimHost> alive = new ArrayList<>();
         for (int i = 0; i < hosts.size(); i++) {
-            if (routers.get(i).isAlive()) {
+            if (alive(routers.get(i))) {
                 alive.add(hosts.get(i));
             }
         }
@@ -161,7 +162,7 @@ class MultiHostFaultsTest {
                         && answered(host(2), "a-host2", "/tmp/loop").size() >= 5);
 
         router(2).crash();
-        assertFalse(router(2).isAlive(), "router on host2 still alive after SIGKILL");
+        assertFalse(alive(router(2)), "router on host2 still alive after SIGKILL");
         // the others notice (host2 is down in their status) ...
         await("host1 and host3 see host2 gone", FAILURE_TIMEOUT.plusSeconds(10),
                 () -> seesUp(router(1), List.of("host1", "host3")) && seesUp(router(3), List.of("host1", "host3")));

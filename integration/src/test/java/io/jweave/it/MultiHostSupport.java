@@ -84,6 +84,10 @@ final class MultiHostSupport {
 
     // ------------------------------------------------------------------ routers
 
+    static boolean alive(RouterHandle r) {
+        return r.process() != null && r.process().isAlive();
+    }
+
     /** The router's own report ({@code jweave status --json}). */
     static StatusReport status(RouterHandle r) {
         try {
@@ -185,7 +189,7 @@ final class MultiHostSupport {
 
     /** The remote entries on network {@code vni}'s VXLAN device of the router {@code r} (sorted; duplicates kept). */
     static Entries entries(SimHost host, RouterHandle r, int vni) {
-        String ns = r.netnsDir().resolve("vni-" + vni).toString();
+        String ns = r.dataDir().resolve("netns").resolve("vni-" + vni).toString();
         String dev = "jwvx-" + vni;
         Result fdb = host.exec(CMD, "nsenter", "--net=" + ns, "bridge", "-j", "fdb", "show", "dev", dev);
         Result neigh = host.exec(CMD, "nsenter", "--net=" + ns, "ip", "-j", "neigh", "show", "dev", dev);
@@ -244,14 +248,14 @@ final class MultiHostSupport {
         // the VNI is the network's, the same on every host; a router that is down cannot tell it
         Integer anyVni = null;
         for (RouterHandle r : routers) {
-            if (r.isAlive()) {
+            if (alive(r)) {
                 anyVni = vni(r, network);
                 break;
             }
         }
         for (int i = 0; i < hosts.size(); i++) {
             SimHost h = hosts.get(i);
-            int vni = routers.get(i).isAlive() || anyVni == null ? vni(routers.get(i), network) : anyVni;
+            int vni = alive(routers.get(i)) || anyVni == null ? vni(routers.get(i), network) : anyVni;
             if (anyVni != null && vni != anyVni) {
                 sb.append(h.name()).append(": network ").append(network).append(" has vni ").append(vni)
                         .append(", elsewhere ").append(anyVni).append('\n');
