@@ -2,6 +2,12 @@ package io.jweave.it;
 
 import io.jweave.it.testbed.HostProcess;
 import io.jweave.it.testbed.SimHost;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +25,7 @@ public final class RouterHandle {
     private final SimHost host;
     private final List<String> extraArgs;
     private HostProcess process;
+    private int starts;
 
     private RouterHandle(SimHost host, List<String> extraArgs) {
         this.host = host;
@@ -36,6 +43,21 @@ public final class RouterHandle {
         return host.runDir().resolve("jweave");
     }
 
+    /** The IPAM state file ({@code ipam.json} in the data directory). */
+    public Path ipamFile() {
+        return dataDir().resolve("ipam.json");
+    }
+
+    /** The router's networks and endpoints ({@code router-state.json}). */
+    public Path stateFile() {
+        return dataDir().resolve("router-state.json");
+    }
+
+    /** Where the per-network namespaces are bind-mounted. */
+    public Path netnsDir() {
+        return dataDir().resolve("netns");
+    }
+
     public List<String> command() {
         List<String> cmd = new ArrayList<>(List.of(REPO.resolve("jweave").toString(), "launch", "--foreground",
                 "--name", host.name(), "--advertise-addr", host.underlayIp(),
@@ -47,9 +69,19 @@ public final class RouterHandle {
         return cmd;
     }
 
+    /**
+     * Starts the router (again, with the same data directory after {@link #crash()} or
+     * {@link #stop()}) and waits until it answers {@code Plugin.Activate} on its socket. A socket
+     * file left by a crashed router does not count: something must answer.
+     */
     public void start() {
-        process = host.spawnInNetns("router", command());
-        host.awaitPluginSocket(Duration.ofSeconds(60));
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("router on " + host.name() + " is still running");
+        }
+        starts++;
+        process = host.spawnInNetns(starts == 1 ? "router" : "router-" + starts, command());
+        // generous: ./jweave first rebuilds its jars when the sources changed (a minute or more on a busy machine)
+        awaitAnswering(Duration.ofSeconds(300));
     }
 
     /** SIGKILL, like a crash. */
@@ -66,7 +98,71 @@ public final class RouterHandle {
         return process;
     }
 
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
     public String logTail() {
         return process == null ? "" : process.logTail(60);
+    }
+
+    private void awaitAnswering(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no attempt";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("router on " + host.name() + " exited with " + process.exitCode()
+                        + " during start; its log ends with:\n" + logTail());
+            }
+            try {
+                String status = activate(host.pluginSocket());
+                if (status.startsWith("HTTP/1.1 200")) {
+                    return;
+                }
+                last = status;
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            sleep(100);
+        }
+        throw new AssertionError("router on " + host.name() + " did not answer Plugin.Activate on "
+                + host.pluginSocket() + " within " + timeout.toSeconds() + " s (last: " + last + "); log:\n" + logTail());
+    }
+
+    /** POST /Plugin.Activate as Docker sends it (no body); returns the status line. */
+    static String activate(Path socket) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            String req = "POST /Plugin.Activate HTTP/1.1\r\nHost: plugin.moby.localhost\r\n"
+                    + "Accept: application/vnd.docker.plugins.v1.2+json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            ch.write(ByteBuffer.wrap(req.getBytes(StandardCharsets.US_ASCII)));
+            ch.configureBlocking(false); // a router that accepts but never answers must not hang the test
+            ByteBuffer buf = ByteBuffer.allocate(4096);
+            StringBuilder sb = new StringBuilder();
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (sb.indexOf("\r\n") < 0 && System.nanoTime() < deadline) {
+                buf.clear();
+                int n = ch.read(buf);
+                if (n < 0) {
+                    break;
+                }
+                if (n == 0) {
+                    sleep(20);
+                    continue;
+                }
+                sb.append(new String(buf.array(), 0, n, StandardCharsets.US_ASCII));
+            }
+            int eol = sb.indexOf("\r\n");
+            return eol < 0 ? sb.toString() : sb.substring(0, eol);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 }

@@ -45,6 +45,8 @@ public final class SimHost {
     private final List<HostProcess> processes = new CopyOnWriteArrayList<>();
     private volatile Process dockerd;
     private volatile Duration dockerdReadyAfter;
+    private volatile List<String> dockerdExtraArgs = List.of();
+    private volatile Duration dockerdStartTimeout = Duration.ofSeconds(60);
 
     SimHost(Testbed testbed, int index) {
         this.testbed = testbed;
@@ -283,6 +285,26 @@ public final class SimHost {
 
     // ---------------------------------------------------------------- faults
 
+    /**
+     * Restarts this host's dockerd as a service manager would: SIGTERM (it stops its containers,
+     * there is no live-restore), wait for it to exit, start it again with the same arguments and
+     * wait until its API answers. Containers with a restart policy come back; others stay stopped.
+     */
+    public void restartDockerd() {
+        Process d = dockerd;
+        if (d == null) {
+            throw new TestbedException(name + ": dockerd was never started");
+        }
+        List<String> problems = new ArrayList<>();
+        if (d.isAlive()) {
+            stopDockerd(d, problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new TestbedException(name + ": restarting dockerd: " + String.join("; ", problems));
+        }
+        startDockerd(dockerdExtraArgs, dockerdStartTimeout);
+    }
+
     /** Takes the underlay-side port of this host down (like pulling its cable) or brings it back up. */
     public void setUnderlayLinkUp(boolean up) {
         Commands.runOk(Duration.ofSeconds(10), "ip", "-n", testbed.underlayNetns(), "link", "set",
@@ -317,6 +339,8 @@ public final class SimHost {
     }
 
     void startDockerd(List<String> extraArgs, Duration timeout) {
+        dockerdExtraArgs = List.copyOf(extraArgs);
+        dockerdStartTimeout = timeout;
         List<String> cmd = new ArrayList<>();
         cmd.add("setsid");
         cmd.addAll(inHost(testbed.cgroupMountsFile().toString(), runDir.toString()));
