@@ -24,6 +24,9 @@ public final class Bench {
                 System.out.println();
                 DockerBench.main(new String[0]);
             }
+            case "throughput" -> MeshBench.throughput(rest);
+            case "convergence" -> MeshBench.convergence(rest);
+            case "router" -> MeshBench.router(rest);
             case "-h", "--help", "help" -> usage();
             default -> {
                 System.err.println("jweave bench: unknown benchmark \"" + which + "\"");
@@ -39,6 +42,9 @@ public final class Bench {
                   netlink [ENTRIES] [ROUNDS]  neighbour + FDB programming: netlink-ffi vs ip/bridge -batch
                   plugin [N] [WARMUP] [disk|tmpfs]  plugin call latency (RequestAddress .. ReleaseAddress) on the socket
                   docker [N]                  docker run -d on a jweave network vs a bridge network, one simulated host
+                  throughput [SECONDS] [ROUNDS]  cross-host iperf3: jweave vs hand-built VXLAN vs underlay (2 hosts)
+                  convergence [SAMPLES] [NETS]   container on A -> ping from B; network create on A -> usable on B
+                  router [ROUNDS] [ENDPOINTS]    router start to ready; RSS idle and with ENDPOINTS remote endpoints
                   all                         netlink, plugin and docker in sequence (the default)""");
     }
 }

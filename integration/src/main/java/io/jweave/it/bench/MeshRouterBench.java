@@ -1,0 +1,254 @@
+package io.jweave.it.bench;
+
+import io.jweave.it.testbed.HostProcess;
+import io.jweave.it.testbed.Result;
+import io.jweave.it.testbed.SimHost;
+import io.jweave.it.testbed.Testbed;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Router start-up and memory on two simulated hosts.
+ *
+ * <p>Start to ready: {@code ./jweave launch --foreground} spawned on host1 (a mesh of one), then on
+ * host2 joining host1; time from the spawn until the router printed "jweave router NAME ready"
+ * (printed after the mesh is joined and the plugin socket is served) and until its socket answered
+ * {@code Plugin.Activate}. Fresh data directories every round; the jars are already built.
+ *
+ * <p>RSS: VmRSS of each router's JVM after 15 s idle (one network, no endpoint), then after a
+ * throwaway mesh member ({@link MeshFiller}, in host2's namespace) published N endpoint rows of a
+ * network both hosts have, which makes each router program N FDB + N neighbour entries.
+ */
+final class MeshRouterBench {
+    private static final String NET = "rss";
+    private static final String NET_SUBNET = "100.64.240.0/20";
+    private static final String FIRST_IP = "100.64.241.0";
+    private static final int FILLER_PORT = 6790;
+    private static final long SETTLE_MS = 15_000;
+
+    private MeshRouterBench() {
+    }
+
+    static void run(int rounds, int endpoints) throws Exception {
+        MeshBench.header("Router start to ready and RSS (" + rounds + " rounds; " + endpoints + " remote endpoints)");
+        List<Double> firstReady = new ArrayList<>();
+        List<Double> firstAnswers = new ArrayList<>();
+        List<Double> joinReady = new ArrayList<>();
+        List<Double> joinAnswers = new ArrayList<>();
+        Map<String, List<Double>> phases1 = new LinkedHashMap<>();
+        Map<String, List<Double>> phases2 = new LinkedHashMap<>();
+        double[] idle = new double[2];
+        double[] loaded = new double[2];
+        double programmedMs;
+        double withdrawnMs;
+        String heapIdle;
+        String heapLoaded;
+        List<Double> jvmFloor = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            List<String> cmd = new ArrayList<>(MeshRouter.routerJvm());
+            cmd.add("version");
+            Result v = MeshBench.run(Duration.ofSeconds(60), cmd.toArray(String[]::new));
+            if (v.ok()) {
+                jvmFloor.add(v.elapsed().toNanos() / 1e6);
+            }
+        }
+        try (Testbed tb = Testbed.builder().hosts(2).image(false).start()) {
+            SimHost a = tb.host(1);
+            SimHost b = tb.host(2);
+            MeshRouter r1 = null;
+            MeshRouter r2 = null;
+            for (int i = 0; i < rounds; i++) {
+                String tag = "jweave-r" + (i + 1);
+                r1 = MeshRouter.launch(a, tag);
+                r2 = MeshRouter.launch(b, tag, a.underlayIp());
+                firstReady.add(r1.readyMs());
+                firstAnswers.add(r1.answersMs());
+                joinReady.add(r2.readyMs());
+                joinAnswers.add(r2.answersMs());
+                phases(r1, phases1);
+                phases(r2, phases2);
+                System.out.printf("round %d: first router ready %.0f ms (answers %.0f ms), joining router ready %.0f ms"
+                        + " (answers %.0f ms); mesh join took %.0f / %.0f ms%n", i + 1, r1.readyMs(), r1.answersMs(),
+                        r2.readyMs(), r2.answersMs(), r1.logNumberAfter("joined as " + a.name() + " in "),
+                        r2.logNumberAfter("joined as " + b.name() + " in "));
+                if (i < rounds - 1) {
+                    r2.stop();
+                    r1.stop();
+                }
+            }
+
+            a.dockerOk("network", "create", "-d", "jweave", "--ipam-driver", "jweave", "--subnet", NET_SUBNET, NET);
+            MeshBench.awaitNetwork(b, NET, Duration.ofSeconds(30));
+            Path ns1 = awaitNetns(r1);
+            Path ns2 = awaitNetns(r2);
+            MeshBench.sleep(SETTLE_MS);
+            idle[0] = r1.rssMiB();
+            idle[1] = r2.rssMiB();
+            heapIdle = heap(r1) + " / " + heap(r2);
+            System.out.printf("idle (1 network, 0 endpoints, %d s after start): RSS %.0f MiB (host1), %.0f MiB (host2)%n",
+                    SETTLE_MS / 1000, idle[0], idle[1]);
+
+            List<String> cmd = new ArrayList<>();
+            cmd.add(ProcessHandle.current().info().command().orElse("java"));
+            cmd.addAll(MeshBench.javaOpens());
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MeshFiller.class.getName(), "filler",
+                    b.underlayIp(), Integer.toString(FILLER_PORT), a.underlayIp(), NET, FIRST_IP, Integer.toString(endpoints),
+                    "198.51.100.20"));
+            HostProcess filler = b.spawnInNetns("mesh-filler", cmd);
+            awaitLog(filler, "filler: published", Duration.ofSeconds(120));
+            long t0 = System.nanoTime();
+            awaitEntries(r1, ns1, endpoints, Duration.ofSeconds(120));
+            awaitEntries(r2, ns2, endpoints, Duration.ofSeconds(120));
+            programmedMs = (System.nanoTime() - t0) / 1e6;
+            System.out.println(filler.logTail(5).strip());
+            System.out.printf("%d remote endpoints programmed (FDB + neighbour) on both routers %.0f ms after the filler"
+                    + " finished publishing%n", endpoints, programmedMs);
+            MeshBench.sleep(SETTLE_MS);
+            loaded[0] = r1.rssMiB();
+            loaded[1] = r2.rssMiB();
+            heapLoaded = heap(r1) + " / " + heap(r2);
+            System.out.printf("with %d endpoints (%d s later): RSS %.0f MiB (host1), %.0f MiB (host2)%n", endpoints,
+                    SETTLE_MS / 1000, loaded[0], loaded[1]);
+            String opts = System.getenv("JWEAVE_JAVA_OPTS");
+            if (opts != null && opts.contains("NativeMemoryTracking")) {
+                // profiling run: where the router's memory is, by JVM area
+                System.out.println(MeshBench.run(Duration.ofSeconds(30), "jcmd", Long.toString(r1.javaPid()),
+                        "VM.native_memory", "summary").out());
+            }
+            long s0 = System.nanoTime();
+            filler.stop(Duration.ofSeconds(30));
+            try {
+                awaitEntries(r1, ns1, 0, Duration.ofSeconds(30));
+                awaitEntries(r2, ns2, 0, Duration.ofSeconds(30));
+                withdrawnMs = (System.nanoTime() - s0) / 1e6;
+                System.out.printf("filler withdrew its rows and left (SIGTERM): %d endpoints removed on both routers in"
+                        + " %.0f ms%n", endpoints, withdrawnMs);
+            } catch (IllegalStateException e) {
+                withdrawnMs = Double.NaN;
+                System.out.println("filler left, but its endpoints were not removed within 30 s: "
+                        + e.getMessage().lines().findFirst().orElse(""));
+            }
+        }
+        System.out.println();
+        System.out.println("| router | rounds | ready p50 ms | min | max | plugin answers p50 ms |");
+        System.out.println("|---|---|---|---|---|---|");
+        readyRow("first (mesh of one)", firstReady, firstAnswers);
+        readyRow("joining an existing mesh", joinReady, joinAnswers);
+        System.out.printf("%nJVM floor: `Main version` with the same JVM, flags and class path: %.0f ms (median of %d)%n",
+                MeshStats.median(MeshStats.of(jvmFloor)), jvmFloor.size());
+        System.out.println();
+        System.out.println("Where start-up time goes (median ms after spawning `./jweave launch`, from the router log):");
+        System.out.println();
+        System.out.println("| log line | first router | joining router |");
+        System.out.println("|---|---|---|");
+        for (String k : phases1.keySet()) {
+            System.out.printf("| %s | %s | %s |%n", k, MeshBench.fmt(MeshStats.median(MeshStats.of(phases1.get(k)))),
+                    MeshBench.fmt(MeshStats.median(MeshStats.of(phases2.get(k)))));
+        }
+        System.out.println();
+        System.out.println("| router state | RSS host1 MiB | RSS host2 MiB | heap used/committed (host1 / host2) |");
+        System.out.println("|---|---|---|---|");
+        System.out.printf("| idle, 1 network, 0 endpoints | %.0f | %.0f | %s |%n", idle[0], idle[1], heapIdle);
+        System.out.printf("| %d remote endpoints (FDB + neighbour programmed) | %.0f | %.0f | %s |%n", endpoints, loaded[0],
+                loaded[1], heapLoaded);
+        System.out.printf("%nprogramming %d remote endpoints on both routers: %.0f ms after publication; withdrawal after"
+                + " the member left: %.0f ms%n", endpoints, programmedMs, withdrawnMs);
+        System.out.printf("goals: ready <= 3000 ms, RSS <= 160 MiB%n");
+    }
+
+    private static void readyRow(String what, List<Double> ready, List<Double> answers) {
+        double[] v = MeshStats.of(ready);
+        System.out.printf("| %s | %d | %.0f | %.0f | %.0f | %.0f |%n", what, v.length, MeshStats.median(v), MeshStats.min(v),
+                MeshStats.max(v), MeshStats.median(MeshStats.of(answers)));
+    }
+
+    private static void phases(MeshRouter r, Map<String, List<Double>> into) {
+        String n = r.host().name();
+        Map<String, String> markers = new LinkedHashMap<>();
+        markers.put("first log line (Hazelcast logs only WARN: this is already after its start)", "");
+        markers.put("mesh joined (`mesh: " + n.replaceAll("\\d", "N") + " joined cluster`)", "mesh: " + n + " joined cluster");
+        markers.put("IPAM ready", "IPAM ready");
+        markers.put("plugin API listening", "docker plugin API listening");
+        markers.put("router ready", "router " + n + " ready");
+        for (Map.Entry<String, String> e : markers.entrySet()) {
+            into.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(r.logOffsetMs(e.getValue()));
+        }
+        double hz = r.logNumberAfter("joined as " + n + " in ");
+        into.computeIfAbsent("(of which Hazelcast start + join, as logged)", k -> new ArrayList<>()).add(hz);
+        into.computeIfAbsent("(so: before Mesh.start — JVM, class loading, netlink, state)", k -> new ArrayList<>())
+                .add(r.logOffsetMs("mesh: " + n + " joined cluster") - hz);
+    }
+
+    private static String heap(MeshRouter r) {
+        Result res = MeshBench.run(Duration.ofSeconds(20), "jcmd", Long.toString(r.javaPid()), "GC.heap_info");
+        // first line e.g. " garbage-first heap   total 63488K, used 27834K [...]"
+        String l = res.out().lines().filter(x -> x.contains("total") && x.contains("used")).findFirst().orElse("?");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("total (\\d+)K, used (\\d+)K").matcher(l);
+        return m.find() ? (Long.parseLong(m.group(2)) / 1024) + "/" + (Long.parseLong(m.group(1)) / 1024) + " MiB" : "?";
+    }
+
+    private static Path awaitNetns(MeshRouter r) {
+        Path dir = r.dataDir().resolve("netns");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Stream<Path> s = Files.exists(dir) ? Files.list(dir) : Stream.empty()) {
+                List<Path> l = s.filter(p -> p.getFileName().toString().startsWith("vni-")).toList();
+                if (l.size() == 1) {
+                    return l.get(0);
+                }
+            } catch (IOException e) {
+                // retry
+            }
+            MeshBench.sleep(20);
+        }
+        throw new IllegalStateException("no single network namespace under " + dir);
+    }
+
+    private static int[] entries(Path ns, String dev) {
+        String fdb = MeshBench.sh("nsenter", "--net=" + ns, "bridge", "fdb", "show", "dev", dev);
+        String neigh = MeshBench.sh("nsenter", "--net=" + ns, "ip", "neigh", "show", "dev", dev, "nud", "permanent");
+        int f = (int) fdb.lines().filter(l -> l.contains(" dst 198.51.100.20")).count();
+        int n = (int) neigh.lines().filter(l -> l.startsWith("100.64.24") || l.startsWith("100.64.25")).count();
+        return new int[] {f, n};
+    }
+
+    private static void awaitEntries(MeshRouter r, Path ns, int n, Duration timeout) {
+        String dev = "jwvx-" + ns.getFileName().toString().substring("vni-".length());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int[] last = {-1, -1};
+        while (System.nanoTime() < deadline) {
+            last = entries(ns, dev);
+            if (last[0] == n && last[1] == n) {
+                return;
+            }
+            MeshBench.sleep(20);
+        }
+        throw new IllegalStateException(r.host().name() + ": " + last[0] + " fdb / " + last[1] + " neighbour entries of the"
+                + " filler, expected " + n + "; router log:\n" + r.process().logTail(30));
+    }
+
+    private static void awaitLog(HostProcess p, String s, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (Files.readString(p.log()).contains(s)) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not yet
+            }
+            if (!p.isAlive()) {
+                throw new IllegalStateException(p.name() + " exited: " + p.logTail(40));
+            }
+            MeshBench.sleep(20);
+        }
+        throw new IllegalStateException(p.name() + ": no \"" + s + "\" within " + timeout.toSeconds() + " s: " + p.logTail(40));
+    }
+}
