@@ -66,6 +66,12 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
      * before the entries kept for it while it was away are dropped.
      */
     private static final long REJOIN_SETTLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /**
+     * Capability in this host's peers row: how many endpoint rows it publishes. When another host
+     * sees that many rows of it, it knows they are complete (e.g. after a restart or a merge) and
+     * drops what it kept for that host beyond them, without waiting for {@link #REJOIN_SETTLE_NANOS}.
+     */
+    static final String CAP_ENDPOINTS = "endpoints=";
     /** How long a router that stops cleanly waits for its withdrawals to reach the other members. */
     private static final long WITHDRAW_WAIT_MS = 1_000;
 
@@ -131,8 +137,7 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
         MeshConfig mc = MeshConfig.of(cfg.name(), cfg.advertiseAddr()).withPort(cfg.meshPort())
                 .withPeers(cfg.peers()).withClusterName(cfg.clusterName());
         mesh = Mesh.start(mc, new FileMeshMemory(cfg.dataDir()));
-        String adv = cfg.advertiseAddr().getHostAddress();
-        mesh.peers().publish(cfg.name(), new PeerInfo(adv, adv, VersionCommand.version(), List.of("vxlan")));
+        mesh.peers().publish(cfg.name(), peerInfo(-1));
         TableListener<Object> any = new TableListener<>() {
             @Override
             public void added(OwnedTable.Row<Object> row) {
@@ -150,6 +155,7 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
             }
         };
         subscriptions.add(mesh.networks().subscribe(cast(any)));
+        subscriptions.add(mesh.peers().subscribe(cast(any)));
         subscriptions.add(mesh.endpoints().subscribe(new TableListener<>() {
             @Override
             public void added(OwnedTable.Row<EndpointRecord> row) {
@@ -395,6 +401,35 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
                 m.endpoints().remove(id);
             }
         }
+        PeerInfo me = peerInfo(want.size());
+        if (!me.equals(m.peers().mine().get(cfg.name()))) {
+            m.peers().publish(cfg.name(), me); // after the rows: "my N endpoint rows are all there"
+        }
+    }
+
+    /** This host's peers row; {@code endpoints < 0}: not published yet (the count is left out). */
+    private PeerInfo peerInfo(int endpoints) {
+        String adv = cfg.advertiseAddr().getHostAddress();
+        List<String> caps = endpoints < 0 ? List.of("vxlan") : List.of("vxlan", CAP_ENDPOINTS + endpoints);
+        return new PeerInfo(adv, adv, VersionCommand.version(), caps);
+    }
+
+    /** Whether every endpoint row {@code owner} publishes is in this member's view now. */
+    private static boolean complete(Mesh m, String owner) {
+        PeerInfo p = m.peers().get(owner, owner).orElse(null);
+        if (p == null) {
+            return false;
+        }
+        for (String c : p.capabilities()) {
+            if (c.startsWith(CAP_ENDPOINTS)) {
+                try {
+                    return Integer.parseInt(c.substring(CAP_ENDPOINTS.length())) == m.endpoints().byOwner(owner).size();
+                } catch (NumberFormatException e) {
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     private void programRemoteEndpoints(Mesh m, Map<String, String> nameById) {
@@ -506,6 +541,8 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
             String why = null;
             if (now - r.sinceNanos() > grace) {
                 why = "its owner has been away for the whole reclaim grace";
+            } else if (members.contains(r.owner()) && complete(m, r.owner())) {
+                why = "its owner is back and has re-published its endpoints without it";
             } else if (members.contains(r.owner())
                     && now - upSince.computeIfAbsent(r.owner(), k -> now) > REJOIN_SETTLE_NANOS) {
                 // (a member whose join event is still queued counts as back from now on)
