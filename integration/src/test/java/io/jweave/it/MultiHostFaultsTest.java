@@ -227,6 +227,10 @@ class MultiHostFaultsTest {
         createNetwork(host(1), hosts, "olive"); // host3 will hold no address block of olive
         containerOnEachHost("green", "g");
         host(1).run("-d", "--name", "o-host1", "--network", "olive", TestImage.NAME, "sleep", "900");
+        // one container on each side that will be removed while the sides cannot see each other
+        host(1).run("-d", "--name", "x-host1", "--network", "green", TestImage.NAME, "sleep", "900");
+        host(3).run("-d", "--name", "x-host3", "--network", "green", TestImage.NAME, "sleep", "900");
+        awaitConverged(hosts, routers, "green", Duration.ofSeconds(20));
 
         long cut = System.nanoTime();
         host(3).setUnderlayLinkUp(false);
@@ -241,6 +245,8 @@ class MultiHostFaultsTest {
                 }
             }
             host(2).run("-d", "--name", "o-host2", "--network", "olive", TestImage.NAME, "sleep", "900");
+            host(1).dockerOk("rm", "-f", "x-host1");
+            host(3).dockerOk("rm", "-f", "x-host3");
             awaitPing(host(1), "p1-host1", host(2).containerIp("p1-host2", "green"), Duration.ofSeconds(15));
             awaitPing(host(2), "p2-host2", host(1).containerIp("p2-host1", "green"), Duration.ofSeconds(15));
             awaitPing(host(2), "o-host2", host(1).containerIp("o-host1", "olive"), Duration.ofSeconds(15));
