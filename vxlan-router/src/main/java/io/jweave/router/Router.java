@@ -52,7 +52,7 @@ public final class Router implements AutoCloseable {
     private Ipam ipam;
     private StatusServer status;
     private final long startedAt = System.currentTimeMillis();
-    private boolean closed;
+    private volatile boolean closed;
 
     public Router(RouterConfig config) {
         this.config = config;
@@ -73,6 +73,8 @@ public final class Router implements AutoCloseable {
         ipam = new Ipam(Cidr.parse(config.ipallocRange()), config.subnetSize(), this::hostRoutes,
                 IpamStore.inDirectory(config.dataDir()), mesh.ipam(), mesh.ipam());
         reconcile();
+        Set<String> restoredEndpoints = new HashSet<>();
+        state.endpoints().forEach(e -> restoredEndpoints.add(e.endpointId()));
         server = new PluginServer(new NetworkDriverImpl(state, datapath, mesh), new IpamDriverImpl(ipam),
                 PluginServerConfig.defaults().withSocketPath(config.pluginSocket()));
         try {
@@ -81,6 +83,11 @@ public final class Router implements AutoCloseable {
             throw new UncheckedIOException("cannot serve the plugin at " + config.pluginSocket() + ": " + e.getMessage(), e);
         }
         mesh.startWatchingDocker();
+        if (!restoredEndpoints.isEmpty()) {
+            Thread gc = new Thread(() -> collectStaleEndpoints(restoredEndpoints), "jweave-stale-endpoints");
+            gc.setDaemon(true);
+            gc.start();
+        }
         status = new StatusServer(StatusServer.socketIn(config.dataDir()),
                 Map.of("/status", StatusServer.Endpoint.json(this::report)));
         try {
@@ -111,6 +118,52 @@ public final class Router implements AutoCloseable {
             }
         }
         datapath.removeStrays(vnis, endpoints);
+    }
+
+    /**
+     * Endpoints whose container went away while the router was down: Docker sent Leave,
+     * DeleteEndpoint and ReleaseAddress to nobody (it retries for ~15 s, then drops them). Once
+     * dockerd answers, every endpoint restored from disk that dockerd no longer lists on its network
+     * loses its interface, record and address. Endpoints created since the start are left alone.
+     */
+    private void collectStaleEndpoints(Set<String> restored) {
+        long deadline = System.currentTimeMillis() + 600_000;
+        while (!docker.ping()) {
+            if (closed || System.currentTimeMillis() > deadline) {
+                return;
+            }
+            try {
+                Thread.sleep(1_000);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        for (NetworkRecord n : state.networks()) {
+            var net = docker.network(n.networkId()).orElse(null);
+            if (net == null) {
+                continue; // dockerd does not know the network: DeleteNetwork will come, or already did
+            }
+            Set<String> live = new HashSet<>();
+            if (net.getContainers() != null) {
+                net.getContainers().values().forEach(c -> live.add(c.getEndpointId()));
+            }
+            for (EndpointRecord e : state.endpointsOf(n.networkId())) {
+                if (restored.contains(e.endpointId()) && !live.contains(e.endpointId())) {
+                    LOG.info("endpoint {} ({}) ended while the router was down: removing its interface and address",
+                            e.endpointId().substring(0, 12), e.address());
+                    datapath.removeEndpoint(n.vni(), e.endpointId());
+                    state.removeEndpoint(e.endpointId());
+                    releaseAddress(e.address());
+                }
+            }
+        }
+    }
+
+    private void releaseAddress(String cidr) {
+        String ip = cidr.contains("/") ? cidr.substring(0, cidr.indexOf('/')) : cidr;
+        Ipv4Address a = Ipv4Address.parse(ip);
+        ipam.snapshot().pools().stream().filter(p -> p.pool().contains(a)).findFirst()
+                .ifPresent(p -> ipam.releaseAddress(p.poolId(), ip));
     }
 
     /** Routes and connected prefixes of the host, which automatic pools must not overlap. */
