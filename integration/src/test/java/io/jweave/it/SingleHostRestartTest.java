@@ -120,6 +120,33 @@ class SingleHostRestartTest {
     }
 
     @Test
+    void containerRemovedWhileTheRouterIsDownLeavesNothingOnceItIsBack() throws Exception {
+        h1.dockerOk("network", "create", "-d", "jweave", "--ipam-driver", "jweave", "--subnet", "100.64.20.0/24", "gone");
+        bed.sleeper("ck", "--network", "gone");
+        bed.sleeper("cx", "--network", "gone");
+        String ipX = bed.ip("cx", "gone");
+        bed.router.crash();
+        // Docker's Leave/DeleteEndpoint/ReleaseAddress reach nobody; it gives up after its retries
+        h1.docker(Duration.ofSeconds(180), "rm", "-f", "cx");
+        bed.router.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (bed.ipamAllocations().getOrDefault("100.64.20.0/24", List.of()).contains(ipX)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        List<String> left = bed.ipamAllocations().get("100.64.20.0/24");
+        assertFalse(left.contains(ipX), "the address of the removed container is released: " + left);
+        assertEquals(List.of(bed.ip("ck", "gone") + "/24"), bed.routerState().endpointAddresses(),
+                "only ck's endpoint is left in the router's state");
+        assertEquals(List.of(), bed.hostLinks().stream().filter(l -> l.startsWith("jw")).toList(),
+                "no stale interface of cx in host1: " + bed.hostLinks());
+        bed.sleeper("cy", "--network", "gone", "--ip", ipX);
+        bed.assertPings("ck", ipX);
+        h1.dockerOk("rm", "-f", "ck", "cy");
+        h1.dockerOk("network", "rm", "gone");
+    }
+
+    @Test
     void dockerdRestartKeepsNetworksWorking() {
         h1.dockerOk("network", "create", "-d", "jweave", "--ipam-driver", "jweave", "blue");
         h1.dockerOk("network", "create", "-d", "jweave", "--ipam-driver", "jweave", "--subnet", "100.64.10.0/24",
