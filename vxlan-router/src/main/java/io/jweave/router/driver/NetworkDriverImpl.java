@@ -170,14 +170,15 @@ public final class NetworkDriverImpl implements NetworkDriver {
         network(requireId(r.networkId(), "NetworkID"));
         EndpointRecord e = state.endpoint(epId).orElseThrow(() -> new PluginException(
                 "unknown endpoint " + shortId(epId) + " (no CreateEndpoint was seen for it)"));
-        state.putEndpoint(e.withSandbox(r.sandboxKey()));
+        // Informational only (status): kept in memory, written with the next real change, no fsync here.
+        state.updateEndpointInMemory(e.withSandbox(r.sandboxKey()));
         // No gateway: Docker attaches docker_gwbridge for egress and -p (see docs/architecture.md).
         return JoinResponse.of(e.ifName(), "eth");
     }
 
     @Override
     public synchronized void leave(LeaveRequest r) {
-        state.endpoint(nullToEmpty(r.endpointId())).ifPresent(e -> state.putEndpoint(e.withSandbox(null)));
+        state.endpoint(nullToEmpty(r.endpointId())).ifPresent(e -> state.updateEndpointInMemory(e.withSandbox(null)));
     }
 
     @Override

@@ -91,6 +91,16 @@ public final class StateStore {
         flush();
     }
 
+    /**
+     * Changes an endpoint's record without writing the file: for what a restart may forget (the
+     * sandbox an endpoint joined). It is written with the next change that is flushed.
+     */
+    public synchronized void updateEndpointInMemory(EndpointRecord e) {
+        if (endpoints.containsKey(e.endpointId())) {
+            endpoints.put(e.endpointId(), e);
+        }
+    }
+
     public synchronized void removeEndpoint(String endpointId) {
         if (endpoints.remove(endpointId) != null) {
             flush();
