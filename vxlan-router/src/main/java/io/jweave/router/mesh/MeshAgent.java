@@ -238,12 +238,16 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
             return;
         }
         try {
+            // One snapshot of dockerd's networks for the whole pass: the watcher may replace it
+            // meanwhile, and a pass that published from one listing and joined from a newer one
+            // re-created a network the user had just removed.
+            Map<String, DockerNetwork> nets = localNets;
             Map<String, String> nameById = new HashMap<>();
-            localNets.forEach((id, n) -> nameById.put(id, n.name()));
+            nets.forEach((id, n) -> nameById.put(id, n.name()));
             publishNetworks(m, nameById);
             publishEndpoints(m, nameById);
             programRemoteEndpoints(m, nameById);
-            joinAndLeaveNetworks(m, nameById);
+            joinAndLeaveNetworks(m, nets);
             lastSyncNanos = System.nanoTime();
         } catch (RuntimeException e) {
             LOG.warn("mesh sync failed (will retry): {}", e.toString());
@@ -322,9 +326,9 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
         seenLocally.addAll(localNames);
     }
 
-    private void joinAndLeaveNetworks(Mesh m, Map<String, String> nameById) {
+    private void joinAndLeaveNetworks(Mesh m, Map<String, DockerNetwork> nets) {
         Map<String, DockerNetwork> byName = new HashMap<>();
-        localNets.values().forEach(n -> byName.put(n.name(), n));
+        nets.values().forEach(n -> byName.put(n.name(), n));
         for (MeshNetwork mn : meshNetworks(m).values()) {
             DockerNetwork local = byName.get(mn.name());
             if (mn.deleted()) {
@@ -343,6 +347,9 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
                             mn.name(), local.subnet(), mn.record().subnet());
                 }
                 continue;
+            }
+            if (mn.owners().equals(Set.of(cfg.name()))) {
+                continue; // only this host's own row, which is on its way out: never join from ourselves
             }
             Long failedAt = joinFailures.get(mn.name());
             if (failedAt != null && System.currentTimeMillis() - failedAt < JOIN_RETRY_MS) {
