@@ -238,6 +238,14 @@ class MultiHostFaultsTest {
             await("host3 cut off on both sides", FAILURE_TIMEOUT.plusSeconds(15),
                     () -> seesUp(router(1), List.of("host1", "host2")) && seesUp(router(2), List.of("host1", "host2"))
                             && seesUp(router(3), List.of("host3")));
+            // the majority keeps host3's endpoints programmed (its containers still run; traffic
+            // resumes as soon as the cable is back), and host3 keeps theirs
+            String g3 = host(3).containerIp("g-host3", "green");
+            String g1 = host(1).containerIp("g-host1", "green");
+            MultiHostSupport.Entries on1 = MultiHostSupport.entries(host(1), router(1), MultiHostSupport.vni(router(1), "green"));
+            assertTrue(on1.neigh().stream().anyMatch(n -> n.ip().equals(g3)), "host1 kept host3's g-host3: " + on1);
+            MultiHostSupport.Entries on3 = MultiHostSupport.entries(host(3), router(3), MultiHostSupport.vni(router(3), "green"));
+            assertTrue(on3.neigh().stream().anyMatch(n -> n.ip().equals(g1)), "host3 kept host1's g-host1: " + on3);
             // majority side: new containers get addresses (new blocks may be claimed) and talk
             for (int i = 1; i <= 2; i++) {
                 for (int k = 1; k <= 2; k++) {
