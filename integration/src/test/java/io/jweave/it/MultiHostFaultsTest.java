@@ -1,5 +1,6 @@
 package io.jweave.it;
 
+import io.jweave.it.testbed.RouterProcess;
 import static io.jweave.it.MultiHostSupport.alive;
 import static io.jweave.it.MultiHostSupport.await;
 import static io.jweave.it.MultiHostSupport.awaitConverged;
@@ -50,7 +51,7 @@ class MultiHostFaultsTest {
     private LeakCheck before;
     private Testbed tb;
     private List<SimHost> hosts;
-    private final List<RouterHandle> routers = new ArrayList<>();
+    private final List<RouterProcess> routers = new ArrayList<>();
 
     @BeforeAll
     void up() {
@@ -93,7 +94,7 @@ class MultiHostFaultsTest {
         return tb.host(i);
     }
 
-    private RouterHandle router(int i) {
+    private RouterProcess router(int i) {
         return routers.get(i - 1);
     }
 
@@ -188,7 +189,7 @@ class MultiHostFaultsTest {
         MultiHostSupport.sleep(3000);
         Optional<String> after = MultiHostSupport.datapathMismatch(hosts, routers, "blue");
         assertTrue(after.isEmpty(), "VXLAN entries after the restart:\n" + after.orElse(""));
-        for (RouterHandle r : routers) {
+        for (RouterProcess r : routers) {
             var blue = MultiHostSupport.status(r).networks().stream().filter(n -> "blue".equals(n.name())).findFirst()
                     .orElseThrow();
             assertEquals(1, blue.localEndpoints(), r.dataDir() + ": local endpoints of blue " + blue);
@@ -343,7 +344,7 @@ class MultiHostFaultsTest {
         // host3's dockerd goes too (the host is gone); the others keep working, exactly with each other
         stopDockerd(host(3));
         List<SimHost> left = hosts.subList(0, 2);
-        List<RouterHandle> leftRouters = routers.subList(0, 2);
+        List<RouterProcess> leftRouters = routers.subList(0, 2);
         awaitConverged(left, leftRouters, "gold", Duration.ofSeconds(10));
         await("host1 and host2 see host3 gone", Duration.ofSeconds(10),
                 () -> seesUp(router(1), List.of("host1", "host2")) && seesUp(router(2), List.of("host1", "host2")));

@@ -1,5 +1,6 @@
 package io.jweave.it;
 
+import io.jweave.it.testbed.RouterProcess;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,14 +37,14 @@ final class MultiHostSupport {
     }
 
     /** Starts host1's router, then the others (in parallel), each joining through host1. */
-    static List<RouterHandle> launchAll(Testbed tb) {
-        List<RouterHandle> out = new ArrayList<>();
-        out.add(RouterHandle.launch(tb.host(1)));
-        List<CompletableFuture<RouterHandle>> rest = new ArrayList<>();
+    static List<RouterProcess> launchAll(Testbed tb) {
+        List<RouterProcess> out = new ArrayList<>();
+        out.add(RouterProcess.launch(tb.host(1)));
+        List<CompletableFuture<RouterProcess>> rest = new ArrayList<>();
         for (SimHost h : tb.hosts().subList(1, tb.hosts().size())) {
-            rest.add(CompletableFuture.supplyAsync(() -> RouterHandle.launch(h, tb.host(1).underlayIp())));
+            rest.add(CompletableFuture.supplyAsync(() -> RouterProcess.launch(h, tb.host(1).underlayIp())));
         }
-        for (CompletableFuture<RouterHandle> f : rest) {
+        for (CompletableFuture<RouterProcess> f : rest) {
             out.add(f.join());
         }
         return out;
@@ -84,12 +85,12 @@ final class MultiHostSupport {
 
     // ------------------------------------------------------------------ routers
 
-    static boolean alive(RouterHandle r) {
+    static boolean alive(RouterProcess r) {
         return r.process() != null && r.process().isAlive();
     }
 
     /** The router's own report ({@code jweave status --json}). */
-    static StatusReport status(RouterHandle r) {
+    static StatusReport status(RouterProcess r) {
         try {
             return JSON.readValue(StatusClient.get(r.dataDir(), "/status"), StatusReport.class);
         } catch (IOException | RuntimeException e) {
@@ -98,7 +99,7 @@ final class MultiHostSupport {
     }
 
     /** Whether {@code r} currently sees exactly {@code up} as the members that are up. */
-    static boolean seesUp(RouterHandle r, Collection<String> up) {
+    static boolean seesUp(RouterProcess r, Collection<String> up) {
         try {
             List<String> now = status(r).peers().stream().filter(p -> p.state().equals("up"))
                     .map(StatusReport.Peer::name).sorted().toList();
@@ -108,7 +109,7 @@ final class MultiHostSupport {
         }
     }
 
-    static int vni(RouterHandle r, String network) {
+    static int vni(RouterProcess r, String network) {
         return status(r).networks().stream().filter(n -> network.equals(n.name())).findFirst()
                 .map(StatusReport.Network::vni)
                 .orElseThrow(() -> new AssertionError("router in " + r.dataDir() + " has no network " + network));
@@ -188,7 +189,7 @@ final class MultiHostSupport {
     }
 
     /** The remote entries on network {@code vni}'s VXLAN device of the router {@code r} (sorted; duplicates kept). */
-    static Entries entries(SimHost host, RouterHandle r, int vni) {
+    static Entries entries(SimHost host, RouterProcess r, int vni) {
         String ns = r.dataDir().resolve("netns").resolve("vni-" + vni).toString();
         String dev = "jwvx-" + vni;
         Result fdb = host.exec(CMD, "nsenter", "--net=" + ns, "bridge", "-j", "fdb", "show", "dev", dev);
@@ -242,12 +243,12 @@ final class MultiHostSupport {
      * Empty when every host's VXLAN device of {@code network} holds exactly the endpoints of the
      * other hosts (one FDB and one neighbour entry each, nothing else); else what differs.
      */
-    static Optional<String> datapathMismatch(List<SimHost> hosts, List<RouterHandle> routers, String network) {
+    static Optional<String> datapathMismatch(List<SimHost> hosts, List<RouterProcess> routers, String network) {
         List<Endpoint> all = endpoints(hosts, network);
         StringBuilder sb = new StringBuilder();
         // the VNI is the network's, the same on every host; a router that is down cannot tell it
         Integer anyVni = null;
-        for (RouterHandle r : routers) {
+        for (RouterProcess r : routers) {
             if (alive(r)) {
                 anyVni = vni(r, network);
                 break;
@@ -271,7 +272,7 @@ final class MultiHostSupport {
     }
 
     /** Waits until {@link #datapathMismatch} is empty; returns how long that took. */
-    static Duration awaitConverged(List<SimHost> hosts, List<RouterHandle> routers, String network, Duration timeout) {
+    static Duration awaitConverged(List<SimHost> hosts, List<RouterProcess> routers, String network, Duration timeout) {
         String[] last = {""};
         return await("VXLAN entries of " + network + " = remote endpoints on every host", timeout, () -> {
             try {

@@ -1,5 +1,6 @@
 package io.jweave.it;
 
+import io.jweave.it.testbed.RouterProcess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,7 +29,7 @@ class MultiHostTest {
     private String runId;
     private LeakCheck before;
     private Testbed tb;
-    private final List<RouterHandle> routers = new ArrayList<>();
+    private final List<RouterProcess> routers = new ArrayList<>();
 
     @BeforeAll
     void up() {

@@ -1,5 +1,6 @@
 package io.jweave.it;
 
+import io.jweave.it.testbed.RouterProcess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +41,7 @@ final class SingleHostBed implements AutoCloseable {
     final Testbed tb;
     final SimHost h1;
     final SimHost h2;
-    final RouterHandle router;
+    final RouterProcess router;
 
     private SingleHostBed() {
         String runId = Testbed.newRunId();
@@ -48,9 +49,9 @@ final class SingleHostBed implements AutoCloseable {
         tb = Testbed.builder().hosts(2).runId(runId).start();
         h1 = tb.host(1);
         h2 = tb.host(2);
-        RouterHandle r;
+        RouterProcess r;
         try {
-            r = RouterHandle.launch(h1);
+            r = RouterProcess.launch(h1);
         } catch (RuntimeException | Error e) {
             tb.close();
             throw e;

@@ -2,6 +2,7 @@ package io.jweave.it.bench;
 
 import io.jweave.it.testbed.HostProcess;
 import io.jweave.it.testbed.Result;
+import io.jweave.it.testbed.RouterProcess;
 import io.jweave.it.testbed.SimHost;
 import io.jweave.it.testbed.TestImage;
 import io.jweave.it.testbed.Testbed;
@@ -32,7 +33,6 @@ import java.util.List;
  */
 public final class DockerBench {
     /** Automatic subnets of the router; the bridge network's 100.64.250.0/24 lies outside. */
-    static final String IPALLOC_RANGE = "100.64.0.0/17";
     static final String BRIDGE_SUBNET = "100.64.250.0/24";
 
     private record Variant(String label, String network, String[] createArgs) {
@@ -174,34 +174,9 @@ public final class DockerBench {
         return h.dataRoot().resolve("jweave");
     }
 
-    /**
-     * Starts {@code ./jweave launch --foreground} in the host's network namespace (the test bed stops
-     * it at close) and waits for its plugin socket.
-     */
+    /** Starts {@code ./jweave launch --foreground} on the host with that data directory; waits until it answers. */
     static HostProcess launchRouter(SimHost h, Path dataDir) {
-        List<String> cmd = List.of(repoRoot().resolve("jweave").toString(), "launch", "--foreground",
-                "--name", h.name(), "--advertise-addr", h.underlayIp(),
-                "--docker-host", h.dockerHost(),
-                "--plugin-socket", h.pluginSocket().toString(),
-                "--data-dir", dataDir.toString(),
-                "--ipalloc-range", IPALLOC_RANGE);
-        HostProcess p = h.spawnInNetns("router", cmd);
-        try {
-            h.awaitPluginSocket(Duration.ofSeconds(90));
-        } catch (TestbedException e) {
-            throw new TestbedException(e.getMessage() + "\nrouter log:\n" + p.logTail(40), e);
-        }
-        return p;
-    }
-
-    /** The directory holding the {@code jweave} script: the working directory or one of its parents. */
-    static Path repoRoot() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            if (Files.isExecutable(d.resolve("jweave")) && Files.isDirectory(d.resolve("vxlan-router"))) {
-                return d;
-            }
-        }
-        throw new IllegalStateException("run the benchmark from the jweave repository (./jweave bench ...)");
+        return RouterProcess.launch(h, dataDir).process();
     }
 
     /** Nearest-rank percentile. */

@@ -1,6 +1,7 @@
 package io.jweave.it.bench;
 
 import io.jweave.it.testbed.HostProcess;
+import io.jweave.it.testbed.RouterProcess;
 import io.jweave.it.testbed.SimHost;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -27,7 +28,6 @@ import java.util.stream.Stream;
  * it at teardown). Knows when it printed "ready", its pid and its resident memory.
  */
 final class MeshRouter {
-    static final String OVERLAY_RANGE = "100.64.0.0/16";
 
     private final SimHost host;
     private final Path dataDir;
@@ -73,12 +73,7 @@ final class MeshRouter {
     static MeshRouter launch(SimHost host, String tag, String... peers) {
         Path dataDir = host.runDir().resolve(tag);
         List<String> cmd = new ArrayList<>(routerJvm());
-        cmd.addAll(List.of("launch", "--foreground",
-                "--name", host.name(), "--advertise-addr", host.underlayIp(),
-                "--docker-host", "unix://" + host.dockerSocket(),
-                "--plugin-socket", host.pluginSocket().toString(),
-                "--data-dir", dataDir.toString(),
-                "--ipalloc-range", OVERLAY_RANGE));
+        cmd.addAll(RouterProcess.launchArguments(host, dataDir));
         cmd.addAll(List.of(peers));
         long ms = System.currentTimeMillis();
         long ns = System.nanoTime();
