@@ -19,10 +19,11 @@ import java.util.List;
  * @param peers           other routers to join (host names or addresses, optionally with :port)
  * @param meshPort        TCP port of the mesh (Hazelcast), on the advertise address (6783)
  * @param clusterName     name of the mesh; routers only join a mesh of the same name
+ * @param reclaimGrace    how long a host may be gone before its address blocks and endpoints are reclaimed
  */
 public record RouterConfig(String name, InetAddress advertiseAddr, String dockerHost, Path pluginSocket,
                            Path dataDir, String ipallocRange, int subnetSize, String dnsDomain, int vxlanPort,
-                           List<String> peers, int meshPort, String clusterName) {
+                           List<String> peers, int meshPort, String clusterName, java.time.Duration reclaimGrace) {
 
     public RouterConfig {
         peers = List.copyOf(peers);

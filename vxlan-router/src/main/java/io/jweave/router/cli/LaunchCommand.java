@@ -69,6 +69,11 @@ public final class LaunchCommand implements Callable<Integer> {
             description = "Name of the mesh; routers join only a mesh of the same name (default: ${DEFAULT-VALUE}).")
     String clusterName;
 
+    @Option(names = "--reclaim-grace", paramLabel = "DURATION", defaultValue = "10m",
+            description = "How long a host may be gone before the mesh reclaims its address blocks and drops its "
+                    + "endpoints, e.g. 90s, 10m, 2h (default: ${DEFAULT-VALUE}).")
+    String reclaimGrace;
+
     @Option(names = "--foreground", description = "Run the router in this process.")
     boolean foreground;
 
@@ -113,6 +118,7 @@ public final class LaunchCommand implements Callable<Integer> {
         a.add("--vxlan-port=" + vxlanPort);
         a.add("--mesh-port=" + meshPort);
         a.add("--cluster-name=" + clusterName);
+        a.add("--reclaim-grace=" + reclaimGrace);
         a.addAll(peers);
         return a;
     }
@@ -133,7 +139,25 @@ public final class LaunchCommand implements Callable<Integer> {
         }
         InetAddress adv = advertiseAddr != null ? parseAdvertise(advertiseAddr) : defaultRouteAddress();
         return new RouterConfig(n, adv, dockerHost, pluginSocket.toAbsolutePath(), dataDir.toAbsolutePath(),
-                ipallocRange, subnetSize, dnsDomain, vxlanPort, peers, meshPort, clusterName);
+                ipallocRange, subnetSize, dnsDomain, vxlanPort, peers, meshPort, clusterName, duration(reclaimGrace));
+    }
+
+    /** {@code 90s}, {@code 10m}, {@code 2h}, or a number of seconds. */
+    static java.time.Duration duration(String s) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([smh]?)").matcher(s.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--reclaim-grace \"" + s + "\" is not a duration like 90s, 10m or 2h");
+        }
+        long n = Long.parseLong(m.group(1));
+        java.time.Duration d = switch (m.group(2)) {
+            case "m" -> java.time.Duration.ofMinutes(n);
+            case "h" -> java.time.Duration.ofHours(n);
+            default -> java.time.Duration.ofSeconds(n);
+        };
+        if (d.compareTo(java.time.Duration.ofSeconds(10)) < 0) {
+            throw new IllegalArgumentException("--reclaim-grace " + s + " is shorter than 10s: a router restart would lose its addresses");
+        }
+        return d;
     }
 
     private static InetAddress parseAdvertise(String s) {

@@ -135,7 +135,7 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
     /** Joins (or starts) the mesh. Returns once this member is part of a cluster. */
     public void start() {
         MeshConfig mc = MeshConfig.of(cfg.name(), cfg.advertiseAddr()).withPort(cfg.meshPort())
-                .withPeers(cfg.peers()).withClusterName(cfg.clusterName());
+                .withPeers(cfg.peers()).withClusterName(cfg.clusterName()).withReclaimGrace(cfg.reclaimGrace());
         mesh = Mesh.start(mc, new FileMeshMemory(cfg.dataDir()));
         mesh.peers().publish(cfg.name(), peerInfo(-1));
         TableListener<Object> any = new TableListener<>() {
