@@ -200,7 +200,8 @@ public final class Router implements AutoCloseable {
         }
         List<StatusReport.Endpoint> eps = new ArrayList<>();
         for (EndpointRecord e : state.endpoints()) {
-            eps.add(new StatusReport.Endpoint(e.endpointId(), e.networkId(), e.address(), e.mac(), e.ifName(),
+            eps.add(new StatusReport.Endpoint(e.endpointId(), names.getOrDefault(e.networkId(), e.networkId()),
+                    e.address(), e.mac(), e.ifName(),
                     e.sandboxKey() != null));
         }
         List<StatusReport.Peer> peers = mesh.members().stream()
