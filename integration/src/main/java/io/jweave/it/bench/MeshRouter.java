@@ -65,10 +65,8 @@ final class MeshRouter {
      * Spawns a router on {@code host} with a data directory {@code runDir/<tag>} and waits until it
      * printed its ready line and answers {@code Plugin.Activate}.
      *
-     * <p>The router runs as {@code ./jweave launch --foreground} does, but its JVM is started
-     * directly (same java, same module openings, {@code JWEAVE_JAVA_OPTS}, the router jar and its
-     * {@code lib/}): the wrapper's "are the jars stale?" scan of the source tree, or a rebuild while
-     * someone edits sources, must not count as router start-up.
+     * <p>Through {@code ./jweave}, as users start it, so with the JVM flags the product ships (the
+     * wrapper's check that the jars are current is part of what is measured).
      */
     static MeshRouter launch(SimHost host, String tag, String... peers) {
         Path dataDir = host.runDir().resolve(tag);
@@ -83,29 +81,9 @@ final class MeshRouter {
         return r;
     }
 
-    /** {@code java <openings> $JWEAVE_JAVA_OPTS -cp <router jar>:<lib>/* io.jweave.router.cli.Main}. */
+    /** The command that runs the router's CLI: {@code ./jweave} (JVM flags and class path as shipped). */
     static List<String> routerJvm() {
-        Path target = repo().resolve("vxlan-router/target");
-        Path jar;
-        try (Stream<Path> s = Files.list(target)) {
-            jar = s.filter(f -> {
-                String n = f.getFileName().toString();
-                return n.startsWith("jweave-vxlan-router-") && n.endsWith(".jar") && !n.contains("-sources")
-                        && !n.contains("-tests");
-            }).findFirst().orElseThrow(() -> new IllegalStateException("no router jar in " + target
-                    + "; run ./jweave version once to build it"));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot list " + target + ": " + e.getMessage(), e);
-        }
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(MeshBench.javaOpens());
-        String extra = System.getenv("JWEAVE_JAVA_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
-        }
-        cmd.addAll(List.of("-cp", jar + ":" + target.resolve("lib") + "/*", "io.jweave.router.cli.Main"));
-        return cmd;
+        return List.of(RouterProcess.REPO.resolve("jweave").toString());
     }
 
     SimHost host() {
