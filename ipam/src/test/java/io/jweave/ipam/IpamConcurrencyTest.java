@@ -5,7 +5,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -107,46 +106,5 @@ class IpamConcurrencyTest {
                 assertTrue(a == b || !a.overlaps(b), a + " overlaps " + b);
             }
         }
-    }
-
-    /** Not a pass/fail test: prints what one allocation costs, fsync included. */
-    @Test
-    void measureCostOfOneAllocation() {
-        Ipam ipam = open();
-        String id = ipam.requestPool(LOCAL_ADDRESS_SPACE, "100.64.0.0/16", "", null, false).poolId();
-        for (int i = 0; i < 50; i++) {
-            ipam.releaseAddress(id, ipam.requestAddress(id, "", null).address().toString());
-        }
-        // 100 addresses held throughout, so the state file is of a realistic size
-        for (int i = 0; i < 100; i++) {
-            ipam.requestAddress(id, "", null);
-        }
-        int n = 300;
-        long[] nanos = new long[n];
-        for (int i = 0; i < n; i++) {
-            long t0 = System.nanoTime();
-            AddressGrant g = ipam.requestAddress(id, "", null);
-            nanos[i] = System.nanoTime() - t0;
-            ipam.releaseAddress(id, g.address().toString());
-        }
-        Arrays.sort(nanos);
-        long sum = Arrays.stream(nanos).sum();
-
-        Ipam memory = new Ipam(Cidr.parse("100.64.0.0/16"), 24, List::of, IpamStore.inMemory());
-        String mid = memory.requestPool(LOCAL_ADDRESS_SPACE, "100.64.0.0/16", "", null, false).poolId();
-        for (int i = 0; i < 100; i++) {
-            memory.requestAddress(mid, "", null);
-        }
-        long m0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            memory.releaseAddress(mid, memory.requestAddress(mid, "", null).address().toString());
-        }
-        long memNanos = (System.nanoTime() - m0) / (2L * n);
-
-        System.out.printf("requestAddress with ipam.json (101 allocations, write+fsync+rename+fsync dir) on %s:"
-                        + " mean %d us, median %d us, p99 %d us, max %d us; in-memory store: %d us%n",
-                dir, sum / n / 1000, nanos[n / 2] / 1000, nanos[n * 99 / 100] / 1000, nanos[n - 1] / 1000,
-                memNanos / 1000);
-        assertTrue(nanos[n / 2] < 1_000_000_000L, "a single allocation took over a second");
     }
 }
