@@ -1,11 +1,7 @@
 package io.jweave.router.cli;
 
+import io.jweave.router.status.UnixHttp;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,18 +14,8 @@ final class PluginProbe {
         if (!Files.exists(socket)) {
             return false;
         }
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.write(ByteBuffer.wrap(("POST /Plugin.Activate HTTP/1.1\r\nHost: plugin.moby.localhost\r\n"
-                    + "Content-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
-            ByteBuffer buf = ByteBuffer.allocate(512);
-            while (buf.hasRemaining() && ch.read(buf) > 0) {
-                String s = new String(buf.array(), 0, buf.position(), StandardCharsets.US_ASCII);
-                if (s.contains("\r\n")) {
-                    return s.startsWith("HTTP/1.1 200");
-                }
-            }
-            return false;
+        try {
+            return UnixHttp.request(socket, "POST", "/Plugin.Activate").ok();
         } catch (IOException e) {
             return false;
         }
