@@ -195,11 +195,14 @@ public final class NetNs implements AutoCloseable {
         t.setDaemon(true);
         t.start();
         try {
-            return ft.get();
+            T result = ft.get();
+            t.join(); // when call() returns, no thread of ours is left inside the namespace
+            return result;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a namespace worker", e);
         } catch (ExecutionException e) {
+            joinQuietly(t);
             Throwable c = e.getCause();
             if (c instanceof RuntimeException re) {
                 throw re;
@@ -208,6 +211,14 @@ public final class NetNs implements AutoCloseable {
                 throw er;
             }
             throw new IllegalStateException(c.getMessage(), c);
+        }
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
