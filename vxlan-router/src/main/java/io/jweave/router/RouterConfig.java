@@ -1,6 +1,7 @@
 package io.jweave.router;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -20,13 +21,22 @@ import java.util.List;
  * @param meshPort        TCP port of the mesh (Hazelcast), on the advertise address (6783)
  * @param clusterName     name of the mesh; routers only join a mesh of the same name
  * @param reclaimGrace    how long a host may be gone before its address blocks and endpoints are reclaimed
+ * @param dnsAddress      address of the DNS server as containers see it, on every jweave network of every host
+ *                        ({@code 169.254.53.53}; containers use it with {@code --dns})
+ * @param dnsTtl          TTL in seconds of the DNS answers for container names (5)
+ * @param dnsUpstreams    upstream resolvers for other names ({@code IP} or {@code IP:port}); empty = the host's
+ *                        {@code /etc/resolv.conf}
+ * @param httpAddr        loopback TCP address of the HTTP status API and {@code /metrics} ({@code 127.0.0.1:6784});
+ *                        the same API is always served on {@code DATA-DIR/status.sock}
  */
 public record RouterConfig(String name, InetAddress advertiseAddr, String dockerHost, Path pluginSocket,
                            Path dataDir, String ipallocRange, int subnetSize, String dnsDomain, int vxlanPort,
-                           List<String> peers, int meshPort, String clusterName, java.time.Duration reclaimGrace) {
+                           List<String> peers, int meshPort, String clusterName, java.time.Duration reclaimGrace,
+                           InetAddress dnsAddress, int dnsTtl, List<String> dnsUpstreams, InetSocketAddress httpAddr) {
 
     public RouterConfig {
         peers = List.copyOf(peers);
+        dnsUpstreams = List.copyOf(dnsUpstreams);
     }
 
     /** Where the per-network namespaces are bind-mounted. */

@@ -8,6 +8,7 @@ import io.jweave.netlink.sys.Sys;
 import io.jweave.router.Router;
 import io.jweave.router.RouterConfig;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,6 +75,24 @@ public final class LaunchCommand implements Callable<Integer> {
                     + "endpoints, e.g. 90s, 10m, 2h (default: ${DEFAULT-VALUE}).")
     String reclaimGrace;
 
+    @Option(names = "--dns-address", paramLabel = "IP", defaultValue = "169.254.53.53",
+            description = "Address of jweave's DNS server on every jweave network; containers use it with --dns "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String dnsAddress;
+
+    @Option(names = "--dns-ttl", paramLabel = "SECONDS", defaultValue = "5",
+            description = "TTL of DNS answers for container names (default: ${DEFAULT-VALUE}).")
+    int dnsTtl;
+
+    @Option(names = "--dns-upstream", paramLabel = "IP[:PORT]",
+            description = "Upstream resolver for names outside the jweave domain (repeatable; default: the "
+                    + "nameservers of /etc/resolv.conf).")
+    List<String> dnsUpstreams = new ArrayList<>();
+
+    @Option(names = "--http-addr", paramLabel = "IP:PORT", defaultValue = "127.0.0.1:6784",
+            description = "Loopback address of the HTTP status API and Prometheus /metrics (default: ${DEFAULT-VALUE}).")
+    String httpAddr;
+
     @Option(names = "--foreground", description = "Run the router in this process.")
     boolean foreground;
 
@@ -119,6 +138,12 @@ public final class LaunchCommand implements Callable<Integer> {
         a.add("--mesh-port=" + meshPort);
         a.add("--cluster-name=" + clusterName);
         a.add("--reclaim-grace=" + reclaimGrace);
+        a.add("--dns-address=" + dnsAddress);
+        a.add("--dns-ttl=" + dnsTtl);
+        for (String u : dnsUpstreams) {
+            a.add("--dns-upstream=" + u);
+        }
+        a.add("--http-addr=" + httpAddr);
         a.addAll(peers);
         return a;
     }
@@ -133,13 +158,49 @@ public final class LaunchCommand implements Callable<Integer> {
         if (subnetSize < 8 || subnetSize > 30) {
             throw new IllegalArgumentException("--ipalloc-subnet-size " + subnetSize + " must be between 8 and 30");
         }
+        if (dnsTtl < 0 || dnsTtl > 86400) {
+            throw new IllegalArgumentException("--dns-ttl " + dnsTtl + " must be between 0 and 86400 seconds");
+        }
+        InetAddress dnsAddr;
+        try {
+            dnsAddr = IpPrefix.parseAddress(dnsAddress);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--dns-address: " + e.getMessage());
+        }
+        if (!(dnsAddr instanceof java.net.Inet4Address)) {
+            throw new IllegalArgumentException("--dns-address " + dnsAddress + " must be an IPv4 address");
+        }
+        for (String u : dnsUpstreams) {
+            hostPort("--dns-upstream", u, 53);
+        }
+        InetSocketAddress http = hostPort("--http-addr", httpAddr, 6784);
         String n = name != null ? name : hostName();
         if (!n.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
             throw new IllegalArgumentException("--name \"" + n + "\" must be 1-63 letters, digits, '.', '_' or '-'");
         }
         InetAddress adv = advertiseAddr != null ? parseAdvertise(advertiseAddr) : defaultRouteAddress();
         return new RouterConfig(n, adv, dockerHost, pluginSocket.toAbsolutePath(), dataDir.toAbsolutePath(),
-                ipallocRange, subnetSize, dnsDomain, vxlanPort, peers, meshPort, clusterName, duration(reclaimGrace));
+                ipallocRange, subnetSize, dnsDomain, vxlanPort, peers, meshPort, clusterName, duration(reclaimGrace),
+                dnsAddr, dnsTtl, dnsUpstreams, http);
+    }
+
+    /** {@code IP} or {@code IP:PORT} (IPv4), with a clear error naming the option. */
+    static InetSocketAddress hostPort(String option, String s, int defaultPort) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9.]+)(?::(\\d{1,5}))?").matcher(s.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException(option + " \"" + s + "\" is not IP or IP:PORT");
+        }
+        InetAddress a;
+        try {
+            a = IpPrefix.parseAddress(m.group(1));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage());
+        }
+        int port = m.group(2) == null ? defaultPort : Integer.parseInt(m.group(2));
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException(option + " \"" + s + "\": port " + port + " is not 1-65535");
+        }
+        return new InetSocketAddress(a, port);
     }
 
     /** {@code 90s}, {@code 10m}, {@code 2h}, or a number of seconds. */
