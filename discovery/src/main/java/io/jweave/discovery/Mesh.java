@@ -3,7 +3,9 @@ package io.jweave.discovery;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.cluster.Address;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.DiscoveryStrategyConfig;
 import com.hazelcast.config.ExecutorConfig;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
@@ -63,18 +65,22 @@ public final class Mesh implements AutoCloseable {
     private final Duration startup;
     private final Set<String> everSeen = ConcurrentHashMap.newKeySet();
     private final Map<String, String> lastAddress = new ConcurrentHashMap<>();
+    /** When each host's state (up/down) last changed, as seen here (epoch millis). */
+    private final Map<String, Long> since = new ConcurrentHashMap<>();
+    private final JoinTargets targets;
     private long ticks;
     private volatile boolean closed;
 
     private Mesh(MeshConfig config, MeshMemory memory, Function<Config, HazelcastInstance> factory) {
         long t0 = System.nanoTime();
         this.config = config;
+        this.targets = new JoinTargets(config.port(), config.peers());
         String tag = config.name();
         this.events = Executors.newSingleThreadExecutor(r -> daemon(r, "jweave-mesh-events-" + tag));
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "jweave-mesh-housekeeping-" + tag));
         HazelcastInstance instance;
         try {
-            instance = factory.apply(hazelcastConfig(config));
+            instance = factory.apply(hazelcastConfig(config, targets));
         } catch (RuntimeException e) {
             events.shutdownNow();
             housekeeping.shutdownNow();
@@ -137,6 +143,10 @@ public final class Mesh implements AutoCloseable {
      * or check it; see README for why each setting is what it is.
      */
     public static Config hazelcastConfig(MeshConfig mc) {
+        return hazelcastConfig(mc, new JoinTargets(mc.port(), mc.peers()));
+    }
+
+    private static Config hazelcastConfig(MeshConfig mc, JoinTargets targets) {
         Config c = new Config();
         c.setClusterName(mc.clusterName());
         c.setInstanceName("jweave-" + mc.name() + "-" + UUID.randomUUID().toString().substring(0, 8));
@@ -153,6 +163,8 @@ public final class Mesh implements AutoCloseable {
         p.put("hazelcast.logging.type", "slf4j");
         p.put("hazelcast.health.monitoring.level", "OFF");
         p.put("hazelcast.tcp.join.port.try.count", "1");
+        // join targets come from our own discovery strategy (the peer list, changeable at runtime)
+        p.put("hazelcast.discovery.enabled", "true");
         // membership: quick to join, quick to notice a departure, quick to heal
         p.put("hazelcast.initial.min.cluster.size", "1");
         p.put("hazelcast.wait.seconds.before.join", "0");
@@ -194,8 +206,12 @@ public final class Mesh implements AutoCloseable {
         join.getAzureConfig().setEnabled(false);
         join.getKubernetesConfig().setEnabled(false);
         join.getEurekaConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(mc.peerAddresses()))
-                .setConnectionTimeoutSeconds(2);
+        // TCP-IP join stays off: its member list is fixed at start. The discovery joiner is the
+        // TCP-IP joiner with the member list asked from PeerDiscovery at every join and merge search
+        // (it still uses the TCP-IP connection timeout).
+        join.getTcpIpConfig().setEnabled(false).setConnectionTimeoutSeconds(2);
+        join.getDiscoveryConfig().addDiscoveryStrategyConfig(
+                new DiscoveryStrategyConfig(new PeerDiscovery(targets, mc.advertise())));
 
         c.getJetConfig().setEnabled(false);
         c.getManagementCenterConfig().setConsoleEnabled(false).setScriptingEnabled(false);
@@ -229,6 +245,79 @@ public final class Mesh implements AutoCloseable {
     /** How long {@link #start} took from the call to joined (tables and claims ready). */
     public Duration startupTime() {
         return startup;
+    }
+
+    /** The peers this member joins and searches after a split ({@code host:port}): launch peers + connected - forgotten. */
+    public List<String> joinTargets() {
+        return targets.list();
+    }
+
+    /**
+     * Adds {@code peer} to the join targets and tries to merge with its mesh now (see
+     * {@link MergeNudge}); from then on the merge search every merge interval includes it. Returns
+     * whether it was new. Refuses a malformed peer or this member's own address.
+     */
+    public boolean connect(String peer) {
+        String t = JoinTargets.normalize(peer, config.port());
+        if (t.equals(JoinTargets.normalize(config.advertise().getHostAddress(), config.port()))) {
+            throw new IllegalArgumentException(peer + " is this router's own mesh address");
+        }
+        boolean added = targets.add(t);
+        if (!closed) {
+            housekeeping.execute(() -> nudge(t, 0));
+        }
+        return added;
+    }
+
+    /** Removes {@code peer} from the join targets (a current member stays a member); false if it was not one. */
+    public boolean forget(String peer) {
+        return targets.remove(peer);
+    }
+
+    /** Merges with the mesh of {@code target} unless it is already a member; retried a few times. */
+    private void nudge(String target, int attempt) {
+        if (closed || !targets.contains(target)) {
+            return;
+        }
+        List<Address> addrs = new ArrayList<>();
+        PeerDiscovery one = new PeerDiscovery(new JoinTargets(config.port(), List.of(target)), config.advertise());
+        one.nodes().forEach(n -> addrs.add(n.getPrivateAddress()));
+        Set<String> members = new TreeSet<>();
+        memberList().forEach(m -> members.add(address(m)));
+        for (Address a : addrs) {
+            if (members.contains(a.getHost() + ":" + a.getPort())) {
+                return;                                   // already one mesh
+            }
+        }
+        MergeNudge.Outcome last = null;
+        List<Member> ms = memberList();
+        Member master = ms.isEmpty() ? null : ms.get(0);      // the oldest member is the master
+        for (Address a : addrs) {
+            if (master == null || master.localMember()) {
+                last = MergeNudge.mergeInto(hz, a);
+            } else {
+                // only the master may make its whole mesh merge: ask it to
+                try {
+                    last = MergeNudge.Outcome.valueOf(hz.getExecutorService("default")
+                            .submitToMember(new MergeTask(a.getHost(), a.getPort()), master).get(10, TimeUnit.SECONDS));
+                } catch (Exception e) {
+                    log.debug("mesh: asking the master {} to merge with {} failed: {}", address(master), a, e.toString());
+                    last = MergeNudge.Outcome.REFUSED;
+                }
+            }
+            log.info("mesh: {} connecting to {} ({}): {}", config.name(), target, a, last);
+            if (last == MergeNudge.Outcome.MERGING) {
+                return;
+            }
+        }
+        if (attempt < 5 && last != MergeNudge.Outcome.UNAVAILABLE && !closed) {
+            housekeeping.schedule(() -> nudge(target, attempt + 1), config.mergeInterval().toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    /** When {@code name}'s state (up or down) last changed as this member saw it (epoch millis; 0 if never seen). */
+    public long since(String name) {
+        return since.getOrDefault(name, 0L);
     }
 
     /** Current members (UP, oldest first), then hosts known but absent (DOWN). */
@@ -385,6 +474,7 @@ public final class Mesh implements AutoCloseable {
     private void remember(Member m) {
         String n = m.getAttribute(NAME_ATTRIBUTE);
         if (n != null) {
+            since.put(n, System.currentTimeMillis());
             everSeen.add(n);
             lastAddress.put(n, address(m));
         }
@@ -483,6 +573,7 @@ public final class Mesh implements AutoCloseable {
             Member m = e.getMember();
             String n = m.getAttribute(NAME_ATTRIBUTE);
             Peer p = new Peer(n, address(m), Peer.State.DOWN, false);
+            since.put(n, System.currentTimeMillis());
             events.execute(() -> {
                 if (!names().contains(n)) {
                     log.info("mesh: member {} ({}) left; removing its rows; members {}", n, p.address(), names());

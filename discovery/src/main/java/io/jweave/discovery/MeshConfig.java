@@ -102,18 +102,8 @@ public record MeshConfig(String name, InetAddress advertise, int port, List<Stri
         return new MeshConfig(name, advertise, port, peers, clusterName, reclaimGrace, failureTimeout, mergeInterval, c);
     }
 
-    /** Peers as {@code host:port} strings, the default port filled in (Hazelcast's TCP-IP member list). */
+    /** Peers as {@code host:port} strings, the default port filled in (the initial join targets). */
     List<String> peerAddresses() {
-        return peers.stream().map(p -> {
-            String s = p.trim();
-            if (s.startsWith("[")) {                       // [v6]:port or [v6]
-                return s.contains("]:") ? s : s + ":" + port;
-            }
-            int colon = s.lastIndexOf(':');
-            if (colon > 0 && s.indexOf(':') == colon) {
-                return s;
-            }
-            return colon < 0 ? s + ":" + port : "[" + s + "]:" + port;
-        }).toList();
+        return peers.stream().map(p -> JoinTargets.normalize(p, port)).toList();
     }
 }

@@ -49,8 +49,14 @@ class MeshTest {
         assertFalse(join.getAwsConfig().isEnabled() || join.getGcpConfig().isEnabled()
                 || join.getAzureConfig().isEnabled() || join.getKubernetesConfig().isEnabled()
                 || join.getEurekaConfig().isEnabled(), "cloud discovery");
-        assertTrue(join.getTcpIpConfig().isEnabled());
-        assertEquals(List.of("127.0.0.1:16784", "localhost:16783"), join.getTcpIpConfig().getMembers());
+        // members come only from our discovery strategy over the given peers (names resolved, IPv4 only here)
+        assertFalse(join.getTcpIpConfig().isEnabled(), "TCP-IP join with its fixed member list");
+        assertEquals("true", c.getProperty("hazelcast.discovery.enabled"));
+        assertEquals(1, join.getDiscoveryConfig().getDiscoveryStrategyConfigs().size());
+        PeerDiscovery d = (PeerDiscovery) join.getDiscoveryConfig().getDiscoveryStrategyConfigs().iterator().next()
+                .getDiscoveryStrategyFactory();
+        assertEquals(List.of("127.0.0.1:16784", "127.0.0.1:16783"), d.nodes().stream()
+                .map(n -> n.getPrivateAddress().getHost() + ":" + n.getPrivateAddress().getPort()).toList());
         assertEquals(16783, net.getPort());
         assertFalse(net.isPortAutoIncrement());
         assertEquals("127.0.0.1:16783", net.getPublicAddress());

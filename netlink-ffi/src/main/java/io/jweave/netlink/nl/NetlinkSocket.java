@@ -1,6 +1,7 @@
 package io.jweave.netlink.nl;
 
 import io.jweave.netlink.NetlinkException;
+import io.jweave.netlink.NetlinkStats;
 import io.jweave.netlink.sys.Errno;
 import io.jweave.netlink.sys.Sys;
 import io.jweave.netlink.sys.SysException;
@@ -151,6 +152,16 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** Sends a request and waits for its ACK; a negative error becomes {@link NetlinkException}. */
     public synchronized void execute(NlRequest req, String operation) {
+        NetlinkStats.sent(1);
+        try {
+            executeCounted(req, operation);
+        } catch (RuntimeException e) {
+            NetlinkStats.failed(1);
+            throw e;
+        }
+    }
+
+    private void executeCounted(NlRequest req, String operation) {
         int s = nextSeq();
         int len = req.writeTo(tx, 0, s);
         patchFlags(tx, 0, req.flags() | Rtnl.NLM_F_ACK);
@@ -176,6 +187,16 @@ public final class NetlinkSocket implements AutoCloseable {
      * kernel marks as interrupted by a concurrent change is restarted.
      */
     public synchronized List<NlMsg> dump(NlRequest req, String operation) {
+        NetlinkStats.dumped();
+        try {
+            return dumpCounted(req, operation);
+        } catch (RuntimeException e) {
+            NetlinkStats.failed(1);
+            throw e;
+        }
+    }
+
+    private List<NlMsg> dumpCounted(NlRequest req, String operation) {
         for (int attempt = 0; ; attempt++) {
             List<NlMsg> out = new ArrayList<>();
             if (!collect(req, req.flags() | Rtnl.NLM_F_DUMP, operation, out)) {
@@ -189,8 +210,14 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** Sends a (non-dump) GET request and returns the reply messages that precede its ACK. */
     public synchronized List<NlMsg> query(NlRequest req, String operation) {
+        NetlinkStats.sent(1);
         List<NlMsg> out = new ArrayList<>();
-        collect(req, req.flags() | Rtnl.NLM_F_ACK, operation, out);
+        try {
+            collect(req, req.flags() | Rtnl.NLM_F_ACK, operation, out);
+        } catch (RuntimeException e) {
+            NetlinkStats.failed(1);
+            throw e;
+        }
         return out;
     }
 
@@ -238,6 +265,18 @@ public final class NetlinkSocket implements AutoCloseable {
      * {@code describe} names the object of request i for error messages.
      */
     public synchronized List<BatchFailure> executeBatch(List<NlRequest> reqs, IntFunction<String> describe) {
+        NetlinkStats.sent(reqs.size());
+        try {
+            List<BatchFailure> failures = executeBatchCounted(reqs, describe);
+            NetlinkStats.failed(failures.size());
+            return failures;
+        } catch (RuntimeException e) {
+            NetlinkStats.failed(1);
+            throw e;
+        }
+    }
+
+    private List<BatchFailure> executeBatchCounted(List<NlRequest> reqs, IntFunction<String> describe) {
         List<BatchFailure> failures = new ArrayList<>();
         if (seq > Integer.MAX_VALUE - reqs.size() - 1) {
             seq = 0; // replies are matched by seq - firstSeq: the numbers must not wrap inside a batch
