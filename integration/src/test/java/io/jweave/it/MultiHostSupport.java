@@ -101,7 +101,7 @@ final class MultiHostSupport {
     /** Whether {@code r} currently sees exactly {@code up} as the members that are up. */
     static boolean seesUp(RouterProcess r, Collection<String> up) {
         try {
-            List<String> now = status(r).peers().stream().filter(p -> p.state().equals("up"))
+            List<String> now = status(r).peers().stream().filter(p -> p.state().equals("connected"))
                     .map(StatusReport.Peer::name).sorted().toList();
             return now.equals(up.stream().sorted().toList());
         } catch (AssertionError e) {

@@ -20,6 +20,8 @@ import io.jweave.router.driver.NetworkDriverImpl;
 import io.jweave.router.state.EndpointRecord;
 import io.jweave.router.state.NetworkRecord;
 import io.jweave.router.state.StateStore;
+import io.jweave.router.metrics.RouterMetrics;
+import io.jweave.router.status.RouterApi;
 import io.jweave.router.status.StatusReport;
 import io.jweave.router.status.StatusServer;
 import java.io.IOException;
@@ -63,6 +65,9 @@ public final class Router implements AutoCloseable {
     }
 
     public synchronized void start() {
+        if (config.httpAddr() != null) {
+            StatusServer.requireLoopback(config.httpAddr()); // before anything is set up
+        }
         host = Handle.open();
         int underlay = underlayIndex(host, config.advertiseAddr());
         state = new StateStore(config.dataDir());
@@ -75,8 +80,12 @@ public final class Router implements AutoCloseable {
         reconcile();
         Set<String> restoredEndpoints = new HashSet<>();
         state.endpoints().forEach(e -> restoredEndpoints.add(e.endpointId()));
+        RouterApi api = new RouterApi(config, state, mesh, ipam::snapshot, docker, this::report);
+        RouterMetrics metrics = new RouterMetrics(api, io.jweave.router.cli.VersionCommand.version());
+        api.metrics(metrics);
+        mesh.onPass(metrics::reconcilePass);
         server = new PluginServer(new NetworkDriverImpl(state, datapath, mesh), new IpamDriverImpl(ipam),
-                PluginServerConfig.defaults().withSocketPath(config.pluginSocket()));
+                PluginServerConfig.defaults().withSocketPath(config.pluginSocket()).withListener(metrics));
         try {
             server.start();
         } catch (IOException e) {
@@ -88,8 +97,7 @@ public final class Router implements AutoCloseable {
             gc.setDaemon(true);
             gc.start();
         }
-        status = new StatusServer(StatusServer.socketIn(config.dataDir()),
-                Map.of("/status", StatusServer.Endpoint.json(this::report)));
+        status = new StatusServer(StatusServer.socketIn(config.dataDir()), config.httpAddr(), api.routes());
         try {
             status.start();
         } catch (IOException e) {
@@ -204,9 +212,7 @@ public final class Router implements AutoCloseable {
                     e.address(), e.mac(), e.ifName(),
                     e.sandboxKey() != null));
         }
-        List<StatusReport.Peer> peers = mesh.members().stream()
-                .map(p -> new StatusReport.Peer(p.name(), p.address(), p.state().name().toLowerCase(), p.local()))
-                .toList();
+        List<StatusReport.Peer> peers = RouterApi.peers(mesh);
         return new StatusReport(config.name(), io.jweave.router.cli.VersionCommand.version(),
                 config.advertiseAddr().getHostAddress(), config.pluginSocket().toString(), config.dataDir().toString(),
                 (System.currentTimeMillis() - startedAt) / 1000, peers, nets, eps, StatusReport.Ipam.of(ipam.snapshot()));

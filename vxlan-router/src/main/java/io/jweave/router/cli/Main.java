@@ -8,6 +8,11 @@ import picocli.CommandLine.Command;
         versionProvider = VersionCommand.Provider.class,
         description = "Overlay network for Docker: VXLAN between hosts, state shared by a Hazelcast mesh.",
         subcommands = {LaunchCommand.class, StopCommand.class, StatusCommand.class, VersionCommand.class, SelfCheckCommand.class,
+                PeersCommand.class,
+                ConnectCommand.class,
+                ForgetCommand.class,
+                PsCommand.class,
+                ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -1,41 +1,42 @@
 package io.jweave.router.cli;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jweave.router.status.StatusClient;
 import io.jweave.router.status.StatusReport;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jweave status}: what this host's router knows. */
-@Command(name = "status", description = "Show this host's router: name, address, peers, networks, local endpoints, IPAM usage.")
+@Command(name = "status", description = {
+        "Show this host's router: name, address, peers with their state, networks (endpoints here and on",
+        "other hosts), local endpoints and IPAM usage. More: 'jweave peers', 'jweave ps', 'jweave report'."})
 public final class StatusCommand implements Callable<Integer> {
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/jweave",
-            description = "The router's data directory (default: ${DEFAULT-VALUE}).")
-    Path dataDir;
+    @Mixin
+    RouterClient router;
 
-    @Option(names = "--json", description = "Print the full report as JSON.")
+    @Option(names = "--json", description = "Print the router's answer (GET /status) as JSON.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        String body = StatusClient.get(dataDir.toAbsolutePath(), "/status");
+        String body = router.get("/status");
         if (json) {
             System.out.println(body.trim());
             return 0;
         }
-        StatusReport r = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .readValue(body, StatusReport.class);
+        ObjectMapper om = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        StatusReport r = om.readValue(body, StatusReport.class);
+        JsonNode tree = om.readTree(body);
         System.out.printf("router   %s (jweave %s), advertise %s, up %d s%n", r.name(), r.version(),
                 r.advertiseAddress(), r.uptimeSeconds());
         System.out.printf("plugin   %s%ndata     %s%n", r.pluginSocket(), r.dataDir());
-        System.out.printf("%npeers (%d)%n", r.peers().size());
-        for (StatusReport.Peer p : r.peers()) {
-            System.out.printf("  %-20s %-16s %s%s%n", p.name(), p.address(), p.state(), p.self() ? " (this router)" : "");
-        }
+        long connected = r.peers().stream().filter(p -> "connected".equals(p.state())).count();
+        System.out.printf("%npeers (%d connected of %d)%n", connected, r.peers().size());
+        PeersCommand.print(tree.path("peers"));
         System.out.printf("%nnetworks (%d)%n", r.networks().size());
         if (!r.networks().isEmpty()) {
             System.out.printf("  %-16s %-9s %-18s %-5s %s%n", "NAME", "VNI", "SUBNET", "MTU", "ENDPOINTS local/remote");
@@ -44,7 +45,7 @@ public final class StatusCommand implements Callable<Integer> {
             System.out.printf("  %-16s %-9d %-18s %-5d %d/%d%n", n.name() == null ? n.networkId().substring(0, 12) : n.name(),
                     n.vni(), n.subnet(), n.mtu(), n.localEndpoints(), n.remoteEndpoints());
         }
-        System.out.printf("%nlocal endpoints (%d)%n", r.endpoints().size());
+        System.out.printf("%nlocal endpoints (%d; containers: jweave ps)%n", r.endpoints().size());
         for (StatusReport.Endpoint e : r.endpoints()) {
             System.out.printf("  %-12s %-16s %-18s %s %s%n", e.endpointId().substring(0, 12), e.network(), e.address(),
                     e.mac(), e.joined() ? "joined" : "created");
@@ -56,6 +57,8 @@ public final class StatusCommand implements Callable<Integer> {
                         p.automatic() ? " (automatic)" : "");
             }
         }
+        // DNS: the DNS server's section (address, domain, records, counters) is printed here once the
+        // status report carries it.
         return 0;
     }
 }

@@ -80,6 +80,8 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
     private final PeerReconciler reconciler;
     private final DockerEngine docker;
     private final MeshIpam ipam;
+    private final PeerStore peerStore;
+    private volatile PassObserver passObserver = (nanos, ok) -> { };
     private final ScheduledExecutorService worker;
     private final AtomicBoolean pending = new AtomicBoolean();
     private final List<Subscription> subscriptions = new ArrayList<>();
@@ -120,6 +122,7 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
         this.reconciler = reconciler;
         this.docker = docker;
         this.ipam = new MeshIpam(() -> mesh, cfg.name());
+        this.peerStore = new PeerStore(cfg.dataDir(), cfg.meshPort());
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jweave-mesh-sync");
             t.setDaemon(true);
@@ -135,7 +138,7 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
     /** Joins (or starts) the mesh. Returns once this member is part of a cluster. */
     public void start() {
         MeshConfig mc = MeshConfig.of(cfg.name(), cfg.advertiseAddr()).withPort(cfg.meshPort())
-                .withPeers(cfg.peers()).withClusterName(cfg.clusterName()).withReclaimGrace(cfg.reclaimGrace());
+                .withPeers(peerStore.targets(cfg.peers())).withClusterName(cfg.clusterName()).withReclaimGrace(cfg.reclaimGrace());
         mesh = Mesh.start(mc, new FileMeshMemory(cfg.dataDir()));
         mesh.peers().publish(cfg.name(), peerInfo(-1));
         TableListener<Object> any = new TableListener<>() {
@@ -237,6 +240,8 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
             // empty: publishing or programming from that would withdraw and unprogram everything.
             return;
         }
+        long t0 = System.nanoTime();
+        boolean ok = false;
         try {
             // One snapshot of dockerd's networks for the whole pass: the watcher may replace it
             // meanwhile, and a pass that published from one listing and joined from a newer one
@@ -249,10 +254,23 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
             programRemoteEndpoints(m, nameById);
             joinAndLeaveNetworks(m, nets);
             lastSyncNanos = System.nanoTime();
+            ok = true;
         } catch (RuntimeException e) {
             LOG.warn("mesh sync failed (will retry): {}", e.toString());
             worker.schedule(this::schedule, 1, TimeUnit.SECONDS);
+        } finally {
+            passObserver.passed(System.nanoTime() - t0, ok);
         }
+    }
+
+    /** Told after every reconcile pass: its duration and whether it completed (for metrics). */
+    @FunctionalInterface
+    public interface PassObserver {
+        void passed(long nanos, boolean ok);
+    }
+
+    public void onPass(PassObserver o) {
+        passObserver = o;
     }
 
     // ------------------------------------------------------------------ networks
@@ -611,6 +629,23 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
     }
 
     // ------------------------------------------------------------------ status
+
+    /** The mesh member (null before {@link #start}). */
+    public Mesh mesh() {
+        return mesh;
+    }
+
+    /** The peers added and forgotten at runtime (persisted). */
+    public PeerStore peerStore() {
+        return peerStore;
+    }
+
+    /** Hosts that vanished without withdrawing their endpoints (killed or cut off), whose entries are kept. */
+    public Set<String> vanishedHosts() {
+        Set<String> out = new HashSet<>();
+        retained.values().forEach(r -> out.add(r.owner()));
+        return out;
+    }
 
     public List<Peer> members() {
         Mesh m = mesh;

@@ -8,8 +8,14 @@ public record StatusReport(String name, String version, String advertiseAddress,
                            String dataDir, long uptimeSeconds, List<Peer> peers, List<Network> networks,
                            List<Endpoint> endpoints, Ipam ipam) {
 
-    /** A router of the mesh (this one included). */
-    public record Peer(String name, String address, String state, boolean self) {
+    /**
+     * A router of the mesh (this one included), or a join target not in the mesh (name null).
+     *
+     * @param state      connected, departed, unreachable or connecting (see docs/operations.md)
+     * @param since      when this router saw the state begin (ISO-8601), null if unknown
+     * @param joinTarget whether this router joins it (a launch peer or {@code jweave connect}, not forgotten)
+     */
+    public record Peer(String name, String address, String state, boolean self, String since, boolean joinTarget) {
     }
 
     /** A jweave network present on this host. */

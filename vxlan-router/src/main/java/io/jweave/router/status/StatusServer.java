@@ -1,8 +1,11 @@
 package io.jweave.router.status;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -13,13 +16,12 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -27,42 +29,75 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The router's own read-only HTTP API, on a Unix socket in its data directory (so the CLI finds
- * the router of a data directory, and nothing listens on the network). {@code GET /status} answers
- * JSON; more endpoints are registered as suppliers of JSON-serialisable values or plain text.
+ * The router's own HTTP API (status, peers, metrics, connect/forget). Always served on a Unix
+ * socket in the data directory (so the CLI finds the router of a data directory, with file
+ * permissions as access control); optionally also on a loopback TCP address (so Prometheus and
+ * curl can reach it). Both listeners answer the same routes.
+ *
+ * <p>Answers: JSON for read-only {@code GET} routes and for {@code POST} routes with a JSON body;
+ * text for {@code /metrics}. Every error is {@code {"error": "..."}} with a 4xx/5xx status: 404
+ * for an unknown path, 405 for the wrong method, 400 for a malformed body or a request the router
+ * refuses ({@link ApiException}, {@link IllegalArgumentException}), 500 for a bug.
  */
 public final class StatusServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final int MAX_BODY = 64 * 1024;
 
-    /** What a path answers: a JSON value, or text with its content type. */
-    public record Endpoint(Supplier<?> body, String contentType) {
+    /**
+     * What a path answers. {@code GET} routes ignore the body; {@code POST} routes get the parsed
+     * JSON body (never null: an empty body is refused before). A String result is sent as is.
+     */
+    public record Endpoint(String method, Function<JsonNode, ?> handler, String contentType) {
+        /** {@code GET}, answering the supplier's value as JSON. */
         public static Endpoint json(Supplier<?> s) {
-            return new Endpoint(s, "application/json");
+            return new Endpoint("GET", body -> s.get(), "application/json");
         }
 
+        /** {@code GET}, answering text with its content type. */
         public static Endpoint text(Supplier<String> s, String contentType) {
-            return new Endpoint(s, contentType);
+            return new Endpoint("GET", body -> s.get(), contentType);
+        }
+
+        /** {@code POST} with a JSON object body, answering the function's value as JSON. */
+        public static Endpoint post(Function<JsonNode, ?> f) {
+            return new Endpoint("POST", f, "application/json");
         }
     }
 
     private final Path socket;
+    private final InetSocketAddress http;
     private final Map<String, Endpoint> endpoints;
     private EventLoopGroup group;
-    private Channel channel;
+    private Channel unixChannel;
+    private Channel tcpChannel;
 
+    /** Serves {@code endpoints} on {@code socket} only. */
     public StatusServer(Path socket, Map<String, Endpoint> endpoints) {
+        this(socket, null, endpoints);
+    }
+
+    /** Serves {@code endpoints} on {@code socket} and, if not null, on the loopback address {@code http}. */
+    public StatusServer(Path socket, InetSocketAddress http, Map<String, Endpoint> endpoints) {
+        if (http != null) {
+            requireLoopback(http);
+        }
         this.socket = socket;
+        this.http = http;
         this.endpoints = Map.copyOf(endpoints);
     }
 
@@ -70,58 +105,130 @@ public final class StatusServer implements AutoCloseable {
         return dataDir.resolve("status.sock");
     }
 
+    /**
+     * Refuses a non-loopback address: the API has no authentication and {@code POST /connect} and
+     * {@code /forget} change the mesh, so it must not be reachable from other hosts.
+     */
+    public static void requireLoopback(InetSocketAddress a) {
+        if (a.getAddress() == null || !a.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("--http-addr " + a.getHostString() + ":" + a.getPort()
+                    + " is not a loopback address; the status API has no authentication (POST /connect and /forget"
+                    + " change the mesh), so it only listens on 127.0.0.0/8 or ::1 (scrape /metrics on this host)");
+        }
+    }
+
+    /** The TCP address actually bound (the port is known after start when 0 was asked for), or null. */
+    public InetSocketAddress httpAddress() {
+        return tcpChannel == null ? null : (InetSocketAddress) tcpChannel.localAddress();
+    }
+
     public void start() throws IOException {
         Files.createDirectories(socket.getParent());
         Files.deleteIfExists(socket); // only our own router writes here; a live one would hold the data dir
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("jweave-status", true),
                 EpollIoHandler.newFactory());
-        ServerBootstrap b = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
-                .childHandler(new ChannelInitializer<DomainSocketChannel>() {
-                    @Override
-                    protected void initChannel(DomainSocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new Handler());
-                    }
-                });
+        ChannelInitializer<Channel> init = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY), new Handler());
+            }
+        };
         try {
-            channel = b.bind(new DomainSocketAddress(socket.toString())).sync().channel();
+            unixChannel = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
+                    .childHandler(init).bind(new DomainSocketAddress(socket.toString())).sync().channel();
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+            if (http != null) {
+                try {
+                    tcpChannel = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+                            .childHandler(init).bind(http).sync().channel();
+                } catch (Exception e) {
+                    close();
+                    throw new IOException("cannot listen on --http-addr " + http.getHostString() + ":" + http.getPort()
+                            + ": " + e.getMessage() + " (another router or program uses it? choose another with --http-addr)", e);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            close();
             throw new IOException("interrupted while binding " + socket, e);
         }
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
-        LOG.info("status API listening on {}", socket);
+        LOG.info("status API listening on {}{}", socket, tcpChannel == null ? "" : " and http://" + http.getHostString()
+                + ":" + httpAddress().getPort());
+    }
+
+    /** One answer: status, content type, body. */
+    record Reply(int status, String contentType, byte[] body) {
+    }
+
+    /** Routes one request (the whole logic of the server, without Netty; tests call it directly). */
+    Reply route(String method, String uri, byte[] body) {
+        String path = uri.split("\\?", 2)[0];
+        Endpoint ep = endpoints.get(path);
+        if (ep == null) {
+            return error(404, "no such endpoint: " + path + " (endpoints: " + String.join(", ", new TreeSet<>(endpoints.keySet())) + ")");
+        }
+        if (!ep.method().equals(method) && !("HEAD".equals(method) && "GET".equals(ep.method()))) {
+            return error(405, path + " takes " + ep.method() + ", not " + method);
+        }
+        JsonNode arg = null;
+        if ("POST".equals(ep.method())) {
+            if (body.length == 0) {
+                return error(400, "POST " + path + " needs a JSON object body");
+            }
+            try {
+                arg = JSON.readTree(body);
+            } catch (IOException e) {
+                return error(400, "malformed JSON body: " + firstLine(e.getMessage()));
+            }
+            if (arg == null || !arg.isObject()) {
+                return error(400, "POST " + path + " needs a JSON object body, got " + (arg == null ? "nothing" : arg.getNodeType().toString().toLowerCase()));
+            }
+        }
+        try {
+            Object v = ep.handler().apply(arg);
+            byte[] out = v instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : JSON.writeValueAsBytes(v);
+            return new Reply(200, ep.contentType(), out);
+        } catch (ApiException e) {
+            return error(e.status(), e.getMessage());
+        } catch (IllegalArgumentException e) {
+            return error(400, e.getMessage());
+        } catch (Exception e) {
+            LOG.warn("status endpoint {} failed", path, e);
+            return error(500, path + " failed: " + e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    static Reply error(int status, String message) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("error", message);
+        try {
+            return new Reply(status, "application/json", JSON.writeValueAsBytes(m));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            String path = req.uri().split("\\?", 2)[0];
-            Endpoint ep = endpoints.get(path);
-            HttpResponseStatus status;
-            String type = "application/json";
-            byte[] body;
-            if (ep == null) {
-                status = HttpResponseStatus.NOT_FOUND;
-                body = ("{\"error\":\"no such endpoint: " + path.replace("\"", "") + "\"}").getBytes(StandardCharsets.UTF_8);
-            } else if (!HttpMethod.GET.equals(req.method())) {
-                status = HttpResponseStatus.METHOD_NOT_ALLOWED;
-                body = "{\"error\":\"only GET\"}".getBytes(StandardCharsets.UTF_8);
+            Reply r;
+            if (!req.decoderResult().isSuccess()) {
+                r = error(400, "malformed HTTP request: " + req.decoderResult().cause());
             } else {
-                try {
-                    Object v = ep.body().get();
-                    type = ep.contentType();
-                    body = v instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : JSON.writeValueAsBytes(v);
-                    status = HttpResponseStatus.OK;
-                } catch (Exception e) {
-                    LOG.warn("status endpoint {} failed: {}", path, e.toString());
-                    status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
-                    body = ("{\"error\":\"" + String.valueOf(e.getMessage()).replace("\"", "'") + "\"}")
-                            .getBytes(StandardCharsets.UTF_8);
-                }
+                r = route(req.method().name(), req.uri(), ByteBufUtil.getBytes(req.content()));
             }
-            FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
-            resp.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
-            HttpUtil.setContentLength(resp, body.length);
+            FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
+                    Unpooled.wrappedBuffer("HEAD".equals(req.method().name()) ? new byte[0] : r.body()));
+            resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+            HttpUtil.setContentLength(resp, resp.content().readableBytes());
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             HttpUtil.setKeepAlive(resp, keepAlive);
             var f = ctx.writeAndFlush(resp);
@@ -133,11 +240,16 @@ public final class StatusServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (channel != null) {
-            channel.close().awaitUninterruptibly();
+        for (Channel c : new Channel[] {unixChannel, tcpChannel}) {
+            if (c != null) {
+                c.close().awaitUninterruptibly();
+            }
         }
+        unixChannel = null;
+        tcpChannel = null;
         if (group != null) {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+            group = null;
         }
         try {
             Files.deleteIfExists(socket);

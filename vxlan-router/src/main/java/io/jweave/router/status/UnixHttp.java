@@ -34,10 +34,21 @@ public final class UnixHttp {
 
     /** Sends {@code METHOD path} with an empty body (as Docker sends Plugin.Activate) and reads the whole answer. */
     public static Response request(Path socket, String method, String path) throws IOException {
+        return request(socket, method, path, null);
+    }
+
+    /** Sends {@code METHOD path} with a JSON body (or none if null) and reads the whole answer. */
+    public static Response request(Path socket, String method, String path, String jsonBody) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.write(ByteBuffer.wrap((method + " " + path + " HTTP/1.1\r\nHost: jweave\r\nContent-Length: 0\r\n"
+            byte[] body = jsonBody == null ? new byte[0] : jsonBody.getBytes(StandardCharsets.UTF_8);
+            ch.write(ByteBuffer.wrap((method + " " + path + " HTTP/1.1\r\nHost: jweave\r\nContent-Length: " + body.length
+                    + "\r\n" + (jsonBody == null ? "" : "Content-Type: application/json\r\n")
                     + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
+            ByteBuffer b = ByteBuffer.wrap(body);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
             // A router that accepts but never answers must not hang the CLI: read with a deadline.
             ch.configureBlocking(false);
             ByteBuffer buf = ByteBuffer.allocate(64 * 1024);

@@ -1,0 +1,50 @@
+package io.jweave.router.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code jweave peers}: the routers of the mesh and the join targets, with their state. */
+@Command(name = "peers", description = {
+        "List the routers of the mesh as this router sees them, and the peers it joins (launch peers,",
+        "plus 'jweave connect', minus 'jweave forget'). STATE is connected (in the mesh), departed (left",
+        "after a clean stop), unreachable (gone without a clean stop; its endpoints stay programmed for the",
+        "reclaim grace) or connecting (a join target not in the mesh: unreachable, or merging)."})
+public final class PeersCommand implements Callable<Integer> {
+
+    @Mixin
+    RouterClient router;
+
+    @Option(names = "--json", description = "Print the router's answer (GET /peers) as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (json) {
+            System.out.println(router.get("/peers").trim());
+            return 0;
+        }
+        JsonNode r = router.getJson("/peers");
+        print(r.path("peers"));
+        return 0;
+    }
+
+    /** The peer table (also used by {@code status}). */
+    static void print(JsonNode peers) {
+        System.out.printf("  %-20s %-22s %-12s %-21s %s%n", "NAME", "ADDRESS", "STATE", "SINCE", "JOIN-TARGET");
+        for (JsonNode p : peers) {
+            String name = RouterClient.text(p, "name", "-");
+            if (p.path("self").asBoolean()) {
+                name += " (self)";
+            }
+            String since = RouterClient.text(p, "since", "-");
+            if (since.length() > 19) {
+                since = since.substring(0, 19).replace('T', ' ');
+            }
+            System.out.printf("  %-20s %-22s %-12s %-21s %s%n", name, RouterClient.text(p, "address", "-"),
+                    RouterClient.text(p, "state", "-"), since, p.path("joinTarget").asBoolean() ? "yes" : "no");
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.jweave.router.status;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StatusServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Map<String, StatusServer.Endpoint> routes() {
+        return Map.of(
+                "/status", StatusServer.Endpoint.json(() -> Map.of("name", "h1")),
+                "/metrics", StatusServer.Endpoint.text(() -> "jweave_networks 2.0\n", "text/plain"),
+                "/connect", StatusServer.Endpoint.post(body -> {
+                    if (!body.has("peer")) {
+                        throw ApiException.badRequest("needs {\"peer\": ...}");
+                    }
+                    if (body.get("peer").asText().equals("nobody")) {
+                        throw ApiException.notFound("nobody is not a peer");
+                    }
+                    return Map.of("peer", body.get("peer").asText());
+                }),
+                "/boom", StatusServer.Endpoint.json(() -> {
+                    throw new IllegalStateException("a bug");
+                }));
+    }
+
+    private static JsonNode error(StatusServer.Reply r) throws IOException {
+        assertEquals("application/json", r.contentType());
+        return JSON.readTree(r.body());
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void routesAndErrorsAnswerJson() throws IOException {
+        StatusServer s = new StatusServer(Path.of("/nonexistent/status.sock"), routes());
+        StatusServer.Reply ok = s.route("GET", "/status?x=1", new byte[0]);
+        assertEquals(200, ok.status());
+        assertEquals("h1", JSON.readTree(ok.body()).get("name").asText());
+
+        StatusServer.Reply unknown = s.route("GET", "/nope", new byte[0]);
+        assertEquals(404, unknown.status());
+        assertTrue(error(unknown).get("error").asText().startsWith("no such endpoint: /nope (endpoints: /boom, /connect"),
+                new String(unknown.body()));
+
+        StatusServer.Reply method = s.route("GET", "/connect", new byte[0]);
+        assertEquals(405, method.status());
+        assertEquals("/connect takes POST, not GET", error(method).get("error").asText());
+
+        StatusServer.Reply malformed = s.route("POST", "/connect", b("{\"peer\": "));
+        assertEquals(400, malformed.status());
+        assertTrue(error(malformed).get("error").asText().startsWith("malformed JSON body: "), new String(malformed.body()));
+
+        StatusServer.Reply empty = s.route("POST", "/connect", new byte[0]);
+        assertEquals(400, empty.status());
+        assertEquals("POST /connect needs a JSON object body", error(empty).get("error").asText());
+
+        StatusServer.Reply array = s.route("POST", "/connect", b("[1]"));
+        assertEquals(400, array.status());
+        assertTrue(error(array).get("error").asText().endsWith("got array"), new String(array.body()));
+
+        StatusServer.Reply missing = s.route("POST", "/connect", b("{}"));
+        assertEquals(400, missing.status());
+        assertEquals("needs {\"peer\": ...}", error(missing).get("error").asText());
+
+        StatusServer.Reply notFound = s.route("POST", "/connect", b("{\"peer\":\"nobody\"}"));
+        assertEquals(404, notFound.status());
+
+        StatusServer.Reply posted = s.route("POST", "/connect", b("{\"peer\":\"198.51.100.12\"}"));
+        assertEquals(200, posted.status());
+        assertEquals("198.51.100.12", JSON.readTree(posted.body()).get("peer").asText());
+
+        StatusServer.Reply bug = s.route("GET", "/boom", new byte[0]);
+        assertEquals(500, bug.status());
+        assertTrue(error(bug).get("error").asText().contains("a bug"));
+
+        StatusServer.Reply text = s.route("GET", "/metrics", new byte[0]);
+        assertEquals("text/plain", text.contentType());
+        assertEquals("jweave_networks 2.0\n", new String(text.body(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void refusesANonLoopbackHttpAddress() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new StatusServer(
+                Path.of("/tmp/x.sock"), new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 6784), routes()));
+        assertTrue(e.getMessage().startsWith("--http-addr 0.0.0.0:6784 is not a loopback address"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> StatusServer.requireLoopback(
+                new InetSocketAddress(InetAddress.getByName("198.51.100.11"), 6784)));
+        StatusServer.requireLoopback(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 6784));
+    }
+
+    @Test
+    void servesTheSameRoutesOnTheUnixSocketAndOnLoopbackTcp(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("status.sock");
+        try (StatusServer s = new StatusServer(sock, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), routes())) {
+            s.start();
+            assertTrue(Files.exists(sock));
+            UnixHttp.Response viaUnix = UnixHttp.request(sock, "POST", "/connect", "{\"peer\":\"h2\"}");
+            assertTrue(viaUnix.ok(), viaUnix.statusLine());
+            assertEquals("h2", JSON.readTree(viaUnix.body()).get("peer").asText());
+            UnixHttp.Response unixMissing = UnixHttp.request(sock, "GET", "/missing");
+            assertTrue(unixMissing.statusLine().startsWith("HTTP/1.1 404"), unixMissing.statusLine());
+            assertTrue(StatusClient.errorOf(unixMissing).startsWith("no such endpoint: /missing"));
+
+            int port = s.httpAddress().getPort();
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, metrics.statusCode());
+            assertEquals("jweave_networks 2.0\n", metrics.body());
+            HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/connect"))
+                    .POST(HttpRequest.BodyPublishers.ofString("not json")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, bad.statusCode());
+            assertTrue(JSON.readTree(bad.body()).get("error").asText().startsWith("malformed JSON body"), bad.body());
+        }
+        assertTrue(Files.notExists(sock), "socket removed at close");
+    }
+
+    @Test
+    void theClientSaysClearlyWhenNoRouterRuns(@TempDir Path dir) throws Exception {
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> StatusClient.get(dir, "/status"));
+        assertEquals("no router is running (no status socket at " + dir.resolve("status.sock")
+                + "); start one with: jweave launch", none.getMessage());
+        IllegalStateException missing = assertThrows(IllegalStateException.class,
+                () -> StatusClient.get(dir.resolve("nope"), "/status"));
+        assertEquals("--data-dir " + dir.resolve("nope") + " does not exist; no router is running for it", missing.getMessage());
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        IllegalStateException notDir = assertThrows(IllegalStateException.class, () -> StatusClient.get(file, "/status"));
+        assertEquals("--data-dir " + file + " is not a directory", notDir.getMessage());
+    }
+}
