@@ -263,9 +263,7 @@ public final class Mesh implements AutoCloseable {
             throw new IllegalArgumentException(peer + " is this router's own mesh address");
         }
         boolean added = targets.add(t);
-        if (!closed) {
-            housekeeping.execute(() -> nudge(t, 0));
-        }
+        nudgeSoon(t, 0, 0);
         return added;
     }
 
@@ -310,8 +308,24 @@ public final class Mesh implements AutoCloseable {
                 return;
             }
         }
-        if (attempt < 5 && last != MergeNudge.Outcome.UNAVAILABLE && !closed) {
-            housekeeping.schedule(() -> nudge(target, attempt + 1), config.mergeInterval().toSeconds(), TimeUnit.SECONDS);
+        if (attempt < 5 && last != MergeNudge.Outcome.UNAVAILABLE) {
+            nudgeSoon(target, attempt + 1, config.mergeInterval().toSeconds());
+        }
+    }
+
+    /**
+     * Runs {@link #nudge} on a thread of its own after {@code delaySeconds}: a merge check waits
+     * for an answer (seconds, for an unreachable peer), which must not hold up housekeeping.
+     */
+    private void nudgeSoon(String target, int attempt, long delaySeconds) {
+        if (closed) {
+            return;
+        }
+        try {
+            housekeeping.schedule(() -> daemon(() -> nudge(target, attempt), "jweave-mesh-connect-" + config.name()).start(),
+                    delaySeconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
         }
     }
 
