@@ -83,6 +83,8 @@ public final class StatusServer implements AutoCloseable {
     private final InetSocketAddress http;
     private final Map<String, Endpoint> endpoints;
     private EventLoopGroup group;
+    /** Routes run here, not on the I/O thread: a slow one (dockerd for /endpoints) must not stall the others. */
+    private java.util.concurrent.ExecutorService workers;
     private Channel unixChannel;
     private Channel tcpChannel;
 
@@ -127,6 +129,7 @@ public final class StatusServer implements AutoCloseable {
         Files.deleteIfExists(socket); // only our own router writes here; a live one would hold the data dir
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("jweave-status", true),
                 EpollIoHandler.newFactory());
+        workers = java.util.concurrent.Executors.newFixedThreadPool(2, new DefaultThreadFactory("jweave-status-worker", true));
         ChannelInitializer<Channel> init = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -219,17 +222,25 @@ public final class StatusServer implements AutoCloseable {
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            Reply r;
-            if (!req.decoderResult().isSuccess()) {
-                r = error(400, "malformed HTTP request: " + req.decoderResult().cause());
-            } else {
-                r = route(req.method().name(), req.uri(), ByteBufUtil.getBytes(req.content()));
+            boolean ok = req.decoderResult().isSuccess();
+            String failure = ok ? null : String.valueOf(req.decoderResult().cause());
+            String method = req.method().name();
+            String uri = req.uri();
+            byte[] body = ByteBufUtil.getBytes(req.content());
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            try {
+                workers.execute(() -> answer(ctx, ok ? route(method, uri, body) : error(400, "malformed HTTP request: " + failure),
+                        "HEAD".equals(method), keepAlive));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                ctx.close(); // closing
             }
+        }
+
+        private void answer(ChannelHandlerContext ctx, Reply r, boolean head, boolean keepAlive) {
             FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
-                    Unpooled.wrappedBuffer("HEAD".equals(req.method().name()) ? new byte[0] : r.body()));
+                    Unpooled.wrappedBuffer(head ? new byte[0] : r.body()));
             resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
             HttpUtil.setContentLength(resp, resp.content().readableBytes());
-            boolean keepAlive = HttpUtil.isKeepAlive(req);
             HttpUtil.setKeepAlive(resp, keepAlive);
             var f = ctx.writeAndFlush(resp);
             if (!keepAlive) {
@@ -247,6 +258,10 @@ public final class StatusServer implements AutoCloseable {
         }
         unixChannel = null;
         tcpChannel = null;
+        if (workers != null) {
+            workers.shutdownNow();
+            workers = null;
+        }
         if (group != null) {
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
             group = null;
