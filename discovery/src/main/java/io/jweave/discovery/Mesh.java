@@ -68,6 +68,8 @@ public final class Mesh implements AutoCloseable {
     /** When each host's state (up/down) last changed, as seen here (epoch millis). */
     private final Map<String, Long> since = new ConcurrentHashMap<>();
     private final JoinTargets targets;
+    /** Addresses ({@code ip:port}) given to {@link #forget}: not offered as seen members either. */
+    private final Set<String> forgotten = ConcurrentHashMap.newKeySet();
     private long ticks;
     private volatile boolean closed;
 
@@ -80,7 +82,7 @@ public final class Mesh implements AutoCloseable {
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "jweave-mesh-housekeeping-" + tag));
         HazelcastInstance instance;
         try {
-            instance = factory.apply(hazelcastConfig(config, targets));
+            instance = factory.apply(hazelcastConfig(config, targets, this::seenAddresses));
         } catch (RuntimeException e) {
             events.shutdownNow();
             housekeeping.shutdownNow();
@@ -143,10 +145,11 @@ public final class Mesh implements AutoCloseable {
      * or check it; see README for why each setting is what it is.
      */
     public static Config hazelcastConfig(MeshConfig mc) {
-        return hazelcastConfig(mc, new JoinTargets(mc.port(), mc.peers()));
+        return hazelcastConfig(mc, new JoinTargets(mc.port(), mc.peers()), List::of);
     }
 
-    private static Config hazelcastConfig(MeshConfig mc, JoinTargets targets) {
+    private static Config hazelcastConfig(MeshConfig mc, JoinTargets targets,
+                                          java.util.function.Supplier<java.util.Collection<String>> seen) {
         Config c = new Config();
         c.setClusterName(mc.clusterName());
         c.setInstanceName("jweave-" + mc.name() + "-" + UUID.randomUUID().toString().substring(0, 8));
@@ -211,7 +214,7 @@ public final class Mesh implements AutoCloseable {
         // (it still uses the TCP-IP connection timeout).
         join.getTcpIpConfig().setEnabled(false).setConnectionTimeoutSeconds(2);
         join.getDiscoveryConfig().addDiscoveryStrategyConfig(
-                new DiscoveryStrategyConfig(new PeerDiscovery(targets, mc.advertise())));
+                new DiscoveryStrategyConfig(new PeerDiscovery(targets, seen, mc.advertise())));
 
         c.getJetConfig().setEnabled(false);
         c.getManagementCenterConfig().setConsoleEnabled(false).setScriptingEnabled(false);
@@ -263,13 +266,41 @@ public final class Mesh implements AutoCloseable {
             throw new IllegalArgumentException(peer + " is this router's own mesh address");
         }
         boolean added = targets.add(t);
+        PeerDiscovery one = new PeerDiscovery(new JoinTargets(config.port(), List.of(t)), config.advertise());
+        one.nodes().forEach(n -> forgotten.remove(n.getPrivateAddress().getHost() + ":" + n.getPrivateAddress().getPort()));
         nudgeSoon(t, 0, 0);
         return added;
     }
 
-    /** Removes {@code peer} from the join targets (a current member stays a member); false if it was not one. */
+    /**
+     * Removes {@code peer} from the join targets (a current member stays a member), and stops
+     * offering its address as a member seen before; false if it was not a target.
+     */
     public boolean forget(String peer) {
-        return targets.remove(peer);
+        String t = JoinTargets.normalize(peer, config.port());
+        PeerDiscovery one = new PeerDiscovery(new JoinTargets(config.port(), List.of(t)), config.advertise());
+        one.nodes().forEach(n -> forgotten.add(n.getPrivateAddress().getHost() + ":" + n.getPrivateAddress().getPort()));
+        return targets.remove(t);
+    }
+
+    /**
+     * Addresses of members seen since this member started (not this one, not forgotten): offered to
+     * Hazelcast's merge search with the join targets, so that a side without join targets (the first
+     * router of a mesh, launched without peers) finds the rest again after a partition.
+     */
+    private java.util.Collection<String> seenAddresses() {
+        List<String> out = new ArrayList<>();
+        String self = config.advertise().getHostAddress() + ":" + config.port();
+        for (String a : lastAddress.values()) {
+            if (!a.equals(self) && !forgotten.contains(a)) {
+                try {
+                    out.add(JoinTargets.normalize(a, config.port()));
+                } catch (IllegalArgumentException e) {
+                    // not host:port (IPv6 without brackets): the join targets still apply
+                }
+            }
+        }
+        return out;
     }
 
     /** Merges with the mesh of {@code target} unless it is already a member; retried a few times. */

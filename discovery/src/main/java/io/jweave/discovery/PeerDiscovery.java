@@ -31,18 +31,30 @@ final class PeerDiscovery implements DiscoveryStrategyFactory {
     private static final Logger LOG = LoggerFactory.getLogger(PeerDiscovery.class);
 
     private final JoinTargets targets;
+    private final java.util.function.Supplier<Collection<String>> seen;
     private final boolean ipv4;
     private final Set<String> unresolved = ConcurrentHashMap.newKeySet();
 
     PeerDiscovery(JoinTargets targets, InetAddress advertise) {
+        this(targets, List::of, advertise);
+    }
+
+    /**
+     * @param seen more {@code host:port} addresses to offer: members this member has seen (so a side
+     *             that has no join targets finds the other side again after a partition)
+     */
+    PeerDiscovery(JoinTargets targets, java.util.function.Supplier<Collection<String>> seen, InetAddress advertise) {
         this.targets = targets;
+        this.seen = seen;
         this.ipv4 = advertise instanceof Inet4Address;
     }
 
     /** The addresses the targets resolve to now. */
     List<DiscoveryNode> nodes() {
         List<DiscoveryNode> out = new ArrayList<>();
-        for (String t : targets.list()) {
+        java.util.Set<String> all = new java.util.LinkedHashSet<>(targets.list());
+        all.addAll(seen.get());
+        for (String t : all) {
             String host = JoinTargets.host(t);
             try {
                 for (InetAddress a : InetAddress.getAllByName(host)) {
