@@ -108,6 +108,34 @@ class PartitionTest {
         assertEquals("a", late.holder());
     }
 
+    /**
+     * The first member, launched without peers, is the one cut off: the majority's master knows its
+     * address but, being larger, waits for it to merge; it has no join targets, and finds the
+     * others again only through the addresses of members it has seen.
+     */
+    @Test
+    void aMemberWithoutJoinTargetsCutOffAloneMergesBack() throws Exception {
+        String cl = TestSupport.cluster("split-first");
+        int pa = freePort(), pb = freePort(), pc = freePort();
+        Firewall fa = new Firewall(), fb = new Firewall(), fc = new Firewall();
+        Mesh a = start(config(cl, "a", pa), fa);
+        Mesh b = start(config(cl, "b", pb, pa), fb);
+        Mesh c = start(config(cl, "c", pc, pa), fc);
+        await("one mesh of three", Duration.ofSeconds(10), () -> up(a) == 3 && up(b) == 3 && up(c) == 3);
+        assertEquals(List.of(), a.joinTargets());
+        Address aa = new Address("127.0.0.1", pa), ab = new Address("127.0.0.1", pb), ac = new Address("127.0.0.1", pc);
+        fa.block(ab);
+        fa.block(ac);
+        fb.block(aa);
+        fc.block(aa);
+        await("a cut off alone", Duration.ofSeconds(15), () -> up(a) == 1 && up(b) == 2 && up(c) == 2);
+        fa.unblockAll();
+        fb.unblockAll();
+        fc.unblockAll();
+        Duration healed = await("one mesh of three again", Duration.ofSeconds(40), () -> up(a) == 3 && up(b) == 3 && up(c) == 3);
+        System.out.printf("HEAL of a member without join targets: %d ms%n", healed.toMillis());
+    }
+
     private static long up(Mesh m) {
         return m.members().stream().filter(p -> p.state() == Peer.State.UP).count();
     }
