@@ -9,9 +9,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code jweave connect PEER}: joins another router's mesh now and remembers it. */
 @Command(name = "connect", description = {
-        "Join the mesh of the router at PEER without a restart, and keep PEER as a join target (also after",
-        "a restart; stored in DATA-DIR/peers.json). The meshes merge within seconds; 'jweave peers' shows",
-        "the progress. Connecting to a peer that is already a member does nothing."})
+        "Join the mesh of another router now, and remember it.",
+        "%nAdds PEER to this router's join targets (also after a restart; stored in DATA-DIR/peers.json) and "
+                + "merges the two meshes within seconds; 'jweave peers' shows the progress. Connecting to a peer "
+                + "that is already a member only adds the join target."})
 public final class ConnectCommand implements Callable<Integer> {
 
     @Mixin

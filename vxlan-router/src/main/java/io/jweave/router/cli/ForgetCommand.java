@@ -11,9 +11,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code jweave forget PEER}: stops joining a peer, also after a restart. */
 @Command(name = "forget", description = {
-        "Remove PEER from this router's join targets (launch peers and 'jweave connect'), also after a",
-        "restart (stored in DATA-DIR/peers.json). The router no longer joins it or looks for it after a",
-        "split; a router that is a member of the mesh now stays a member. Fails if PEER is not a join target."})
+        "Stop joining a peer, also after a restart.",
+        "%nRemoves PEER from this router's join targets (launch peers and 'jweave connect'; stored in "
+                + "DATA-DIR/peers.json). The router no longer joins it or looks for it after a split; a router that "
+                + "is a member of the mesh now stays a member. Fails if PEER is not a join target."})
 public final class ForgetCommand implements Callable<Integer> {
 
     @Mixin

@@ -5,6 +5,7 @@ import picocli.CommandLine.Command;
 
 /** Entry point of the {@code jweave} command-line tool. */
 @Command(name = "jweave", mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = VersionCommand.Provider.class,
         description = "Overlay network for Docker: VXLAN between hosts, state shared by a Hazelcast mesh.",
         subcommands = {LaunchCommand.class, StopCommand.class, StatusCommand.class, VersionCommand.class, SelfCheckCommand.class,

@@ -8,10 +8,11 @@ import picocli.CommandLine.Option;
 
 /** {@code jweave peers}: the routers of the mesh and the join targets, with their state. */
 @Command(name = "peers", description = {
-        "List the routers of the mesh as this router sees them, and the peers it joins (launch peers,",
-        "plus 'jweave connect', minus 'jweave forget'). STATE is connected (in the mesh), departed (left",
-        "after a clean stop), unreachable (gone without a clean stop; its endpoints stay programmed for the",
-        "reclaim grace) or connecting (a join target not in the mesh: unreachable, or merging)."})
+        "List the routers of the mesh and the join targets, with their state.",
+        "%nThe join targets are the launch peers, plus 'jweave connect', minus 'jweave forget'. STATE is "
+                + "connected (in the mesh), departed (left after a clean stop), unreachable (gone without a clean "
+                + "stop; its endpoints stay programmed for the reclaim grace) or connecting (a join target not in "
+                + "the mesh: unreachable, or merging)."})
 public final class PeersCommand implements Callable<Integer> {
 
     @Mixin

@@ -8,9 +8,9 @@ import picocli.CommandLine.Option;
 
 /** {@code jweave ps}: this host's endpoints with their containers. */
 @Command(name = "ps", description = {
-        "List this host's endpoints on jweave networks: container (ID and name, as the local dockerd",
-        "reports them now), network, IP address and MAC address. An endpoint whose container dockerd",
-        "does not list (being created or removed) shows '-'."})
+        "List this host's containers on jweave networks: container, network, IP, MAC.",
+        "%nThe container ID and name come from the local dockerd at the moment of the call; an endpoint "
+                + "whose container dockerd does not list (being created or removed) shows '-'."})
 public final class PsCommand implements Callable<Integer> {
 
     @Mixin

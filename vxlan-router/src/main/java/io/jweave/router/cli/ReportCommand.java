@@ -6,9 +6,9 @@ import picocli.CommandLine.Mixin;
 
 /** {@code jweave report}: everything the router knows, as JSON. */
 @Command(name = "report", description = {
-        "Print everything the router knows as JSON (GET /report): status, peers and join targets, local",
-        "and remote endpoints, IPAM, mesh state (known hosts, quorum) and its configuration. Attach it to",
-        "bug reports."})
+        "Print everything the router knows, as JSON.",
+        "%nStatus, peers and join targets, local and remote endpoints, IPAM, mesh state (known hosts, "
+                + "quorum) and configuration (GET /report). Attach it to bug reports."})
 public final class ReportCommand implements Callable<Integer> {
 
     @Mixin

@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
 
 /** {@code jweave status}: what this host's router knows. */
 @Command(name = "status", description = {
-        "Show this host's router: name, address, peers with their state, networks (endpoints here and on",
-        "other hosts), local endpoints and IPAM usage. More: 'jweave peers', 'jweave ps', 'jweave report'."})
+        "Show this host's router: peers, networks, endpoints, IPAM usage.",
+        "%nName, address, peers with their state, networks (endpoints here and on other hosts), local endpoints "
+                + "and IPAM usage per pool. More: 'jweave peers', 'jweave ps', 'jweave report'."})
 public final class StatusCommand implements Callable<Integer> {
 
     @Mixin
