@@ -55,6 +55,12 @@ public final class RouterMetrics implements PluginCallListener {
     public static final List<String> DNS_COUNTERS = List.of("queries", "answered", "nxdomain", "nodata", "forwarded",
             "forward_errors", "malformed", "truncated", "servfail");
 
+    /** Histogram buckets of the timers (a dozen fixed ones keep /metrics small; Prometheus computes quantiles). */
+    private static final Duration[] BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+        Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100),
+        Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
+        Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
     static final List<String> PEER_STATES = List.of("connected", "departed", "unreachable", "connecting");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -110,8 +116,7 @@ public final class RouterMetrics implements PluginCallListener {
 
     private Timer reconcileTimer(String result) {
         return Timer.builder("jweave.reconcile").description("Reconcile passes of the mesh agent (publish, program, join)")
-                .tag("result", result).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+                .tag("result", result).serviceLevelObjectives(BUCKETS).register(registry);
     }
 
     /** A reconcile pass ended after {@code nanos}; {@code ok} false if it failed (and will be retried). */
@@ -127,8 +132,7 @@ public final class RouterMetrics implements PluginCallListener {
     public void onCall(String method, long durationNanos, Outcome outcome) {
         Timer.builder("jweave.plugin.call").description("Docker plugin calls by method and outcome, with latency")
                 .tags("method", method, "outcome", outcome.name().toLowerCase())
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(10))
+                .serviceLevelObjectives(BUCKETS)
                 .register(registry).record(durationNanos, TimeUnit.NANOSECONDS);
     }
 

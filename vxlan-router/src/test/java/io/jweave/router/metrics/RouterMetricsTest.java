@@ -96,7 +96,9 @@ class RouterMetricsTest {
         assertEquals(2.0, s.get("jweave_plugin_call_seconds_count{method=\"NetworkDriver.CreateEndpoint\",outcome=\"ok\"}"));
         assertEquals(0.010, s.get("jweave_plugin_call_seconds_sum{method=\"NetworkDriver.CreateEndpoint\",outcome=\"ok\"}"), 1e-9);
         assertEquals(1.0, s.get("jweave_plugin_call_seconds_count{method=\"IpamDriver.RequestAddress\",outcome=\"refused\"}"));
-        assertTrue(text.contains("jweave_plugin_call_seconds_bucket{"), "latency histogram");
+        assertEquals(2.0, s.get("jweave_plugin_call_seconds_bucket{method=\"NetworkDriver.CreateEndpoint\",outcome=\"ok\",le=\"0.01\"}"),
+                "latency histogram: both calls (4 ms, 6 ms) within 10 ms\n" + text);
+        assertEquals(1.0, s.get("jweave_plugin_call_seconds_bucket{method=\"NetworkDriver.CreateEndpoint\",outcome=\"ok\",le=\"0.005\"}"));
         assertTrue(s.containsKey("jweave_netlink_requests_total"));
         assertTrue(s.containsKey("jweave_netlink_errors_total"));
         for (String f : RouterMetrics.families()) {
