@@ -51,6 +51,7 @@ public final class Router implements AutoCloseable {
     private MeshAgent mesh;
     private Ipam ipam;
     private StatusServer status;
+    private RouterDns dns;
     private final long startedAt = System.currentTimeMillis();
     private volatile boolean closed;
 
@@ -70,12 +71,14 @@ public final class Router implements AutoCloseable {
         docker = new DockerEngine(config.dockerHost());
         mesh = new MeshAgent(config, state, new PeerReconciler(datapath), docker);
         mesh.start();
+        dns = RouterDns.create(config, mesh.mesh(), docker, datapath, state, this::dnsNetworks);
+        mesh.onDockerEvents(dns::dockerEvent, dns::dockerStreamStarted);
         ipam = new Ipam(Cidr.parse(config.ipallocRange()), config.subnetSize(), this::hostRoutes,
                 IpamStore.inDirectory(config.dataDir()), mesh.ipam(), mesh.ipam());
         reconcile();
         Set<String> restoredEndpoints = new HashSet<>();
         state.endpoints().forEach(e -> restoredEndpoints.add(e.endpointId()));
-        server = new PluginServer(new NetworkDriverImpl(state, datapath, mesh), new IpamDriverImpl(ipam),
+        server = new PluginServer(new NetworkDriverImpl(state, datapath, mesh, dns.route()), new IpamDriverImpl(ipam),
                 PluginServerConfig.defaults().withSocketPath(config.pluginSocket()));
         try {
             server.start();
@@ -83,13 +86,16 @@ public final class Router implements AutoCloseable {
             throw new UncheckedIOException("cannot serve the plugin at " + config.pluginSocket() + ": " + e.getMessage(), e);
         }
         mesh.startWatchingDocker();
+        dns.start();
         if (!restoredEndpoints.isEmpty()) {
             Thread gc = new Thread(() -> collectStaleEndpoints(restoredEndpoints), "jweave-stale-endpoints");
             gc.setDaemon(true);
             gc.start();
         }
         status = new StatusServer(StatusServer.socketIn(config.dataDir()),
-                Map.of("/status", StatusServer.Endpoint.json(this::report)));
+                Map.of("/status", StatusServer.Endpoint.json(this::report),
+                        "/dns", StatusServer.Endpoint.json(dns::fullReport)),
+                dns.actions());
         try {
             status.start();
         } catch (IOException e) {
@@ -189,6 +195,19 @@ public final class Router implements AutoCloseable {
                         + " is not an address of this host (network namespace)"));
     }
 
+    /** Local networks whose names dockerd has told us: where DNS listeners belong. */
+    private List<io.jweave.router.dns.NetworkDnsListeners.Network> dnsNetworks() {
+        Map<String, String> names = mesh.localNames();
+        List<io.jweave.router.dns.NetworkDnsListeners.Network> out = new ArrayList<>();
+        for (NetworkRecord n : state.networks()) {
+            String name = names.get(n.networkId());
+            if (name != null) {
+                out.add(new io.jweave.router.dns.NetworkDnsListeners.Network(n.vni(), name, n.pool()));
+            }
+        }
+        return out;
+    }
+
     /** The status report ({@code GET /status}, {@code jweave status}). */
     public StatusReport report() {
         List<StatusReport.Network> nets = new ArrayList<>();
@@ -209,7 +228,8 @@ public final class Router implements AutoCloseable {
                 .toList();
         return new StatusReport(config.name(), io.jweave.router.cli.VersionCommand.version(),
                 config.advertiseAddr().getHostAddress(), config.pluginSocket().toString(), config.dataDir().toString(),
-                (System.currentTimeMillis() - startedAt) / 1000, peers, nets, eps, StatusReport.Ipam.of(ipam.snapshot()));
+                (System.currentTimeMillis() - startedAt) / 1000, peers, nets, eps, StatusReport.Ipam.of(ipam.snapshot()),
+                dns.report());
     }
 
     @Override
@@ -223,6 +243,9 @@ public final class Router implements AutoCloseable {
         }
         if (status != null) {
             status.close();
+        }
+        if (dns != null) {
+            dns.close(); // withdraws this host's names before the mesh goes
         }
         if (mesh != null) {
             mesh.close();

@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionCommand.Provider.class,
         description = "Overlay network for Docker: VXLAN between hosts, state shared by a Hazelcast mesh.",
         subcommands = {LaunchCommand.class, StopCommand.class, StatusCommand.class, VersionCommand.class, SelfCheckCommand.class,
+                DnsArgsCommand.class, DnsAddCommand.class, DnsRemoveCommand.class, DnsLookupCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -56,6 +56,20 @@ public final class StatusCommand implements Callable<Integer> {
                         p.automatic() ? " (automatic)" : "");
             }
         }
+        if (r.dns() != null) {
+            StatusReport.Dns d = r.dns();
+            System.out.printf("%ndns: %s:53, domain %s, ttl %d s, upstreams %s%n", d.address(), d.domain(), d.ttl(),
+                    d.upstreams().isEmpty() ? "(none)" : String.join(" ", d.upstreams()));
+            System.out.printf("  records %d%s%n", d.records(), d.kept() > 0 ? " (" + d.kept() + " kept for hosts that vanished)" : "");
+            for (StatusReport.DnsListener l : d.listeners()) {
+                System.out.printf("  listening in %-16s (vni %d) on %s%n", l.network(), l.vni(), l.address());
+            }
+            if (d.stats() != null) {
+                StringBuilder sb = new StringBuilder("  ");
+                d.stats().forEach((k, v) -> sb.append(k).append(' ').append(v).append("  "));
+                System.out.println(sb.toString().stripTrailing());
+            }
+        }
         return 0;
     }
 }

@@ -25,12 +25,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -56,14 +58,29 @@ public final class StatusServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A route that takes parameters from the query string ({@code ?ip=..&name=..}) and may change
+     * something (then it is called with POST). An {@link IllegalArgumentException} is the user's
+     * error: answered 400 with its message.
+     */
+    public interface Action {
+        Object handle(String method, Map<String, List<String>> query);
+    }
+
     private final Path socket;
     private final Map<String, Endpoint> endpoints;
+    private final Map<String, Action> actions;
     private EventLoopGroup group;
     private Channel channel;
 
     public StatusServer(Path socket, Map<String, Endpoint> endpoints) {
+        this(socket, endpoints, Map.of());
+    }
+
+    public StatusServer(Path socket, Map<String, Endpoint> endpoints, Map<String, Action> actions) {
         this.socket = socket;
         this.endpoints = Map.copyOf(endpoints);
+        this.actions = Map.copyOf(actions);
     }
 
     public static Path socketIn(Path dataDir) {
@@ -97,10 +114,24 @@ public final class StatusServer implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             String path = req.uri().split("\\?", 2)[0];
             Endpoint ep = endpoints.get(path);
+            Action action = actions.get(path);
             HttpResponseStatus status;
             String type = "application/json";
             byte[] body;
-            if (ep == null) {
+            if (action != null) {
+                try {
+                    Map<String, List<String>> query = new QueryStringDecoder(req.uri()).parameters();
+                    body = JSON.writeValueAsBytes(action.handle(req.method().name(), query));
+                    status = HttpResponseStatus.OK;
+                } catch (IllegalArgumentException e) {
+                    status = HttpResponseStatus.BAD_REQUEST;
+                    body = error(e.getMessage());
+                } catch (Exception e) {
+                    LOG.warn("status action {} failed: {}", path, e.toString());
+                    status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+                    body = error(String.valueOf(e.getMessage()));
+                }
+            } else if (ep == null) {
                 status = HttpResponseStatus.NOT_FOUND;
                 body = ("{\"error\":\"no such endpoint: " + path.replace("\"", "") + "\"}").getBytes(StandardCharsets.UTF_8);
             } else if (!HttpMethod.GET.equals(req.method())) {
@@ -128,6 +159,14 @@ public final class StatusServer implements AutoCloseable {
             if (!keepAlive) {
                 f.addListener(ChannelFutureListener.CLOSE);
             }
+        }
+    }
+
+    private static byte[] error(String message) {
+        try {
+            return JSON.writeValueAsBytes(Map.of("error", message == null ? "" : message));
+        } catch (java.io.IOException e) {
+            return "{\"error\":\"\"}".getBytes(StandardCharsets.UTF_8);
         }
     }
 
