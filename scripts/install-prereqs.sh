@@ -19,6 +19,8 @@ if [[ "$what" == tests ]]; then
   need_cmd docker-compose docker-compose
   need_cmd iperf3 iperf3
   need_cmd dig dnsutils
+  need_cmd dnsmasq dnsmasq-base   # the upstream resolver of the DNS tests (no service, run in a test netns)
+  need_cmd dnsperf dnsperf        # ./jweave bench dns
   need_cmd jq jq
   need_cmd iptables iptables
   need_cmd ping iputils-ping
