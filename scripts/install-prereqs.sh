@@ -21,6 +21,7 @@ if [[ "$what" == tests ]]; then
   need_cmd dig dnsutils
   need_cmd dnsmasq dnsmasq-base   # the upstream resolver of the DNS tests (no service, run in a test netns)
   need_cmd dnsperf dnsperf        # ./jweave bench dns
+  [[ -x /usr/bin/python3 ]] || missing+=(python3-minimal)   # malformed DNS packets in MultiHostDnsTest
   need_cmd jq jq
   need_cmd iptables iptables
   need_cmd ping iputils-ping

@@ -305,20 +305,30 @@ class MultiHostDnsTest {
         String ip = tb.host(1).containerIp("target", "blue");
         awaitAnswer(tb.host(1), "fuzz", "target." + DOMAIN, Set.of(ip));
         long malformed0 = dns(routers.get(0)).path("stats").path("malformed").asLong();
-        String[] packets = {
-                "garbage",                                            // not DNS at all
-                "\\001\\002",                                         // shorter than a header
-                "\\000\\001\\001\\000\\000\\005\\000\\000\\000\\000\\000\\000", // 5 questions announced, none there
-                "\\000\\002\\001\\000\\000\\001\\000\\000\\000\\000\\000\\000\\077abc", // label runs past the end
-                "\\000\\003\\001\\000\\000\\001\\000\\000\\000\\000\\000\\000\\300\\014\\000\\001\\000\\001", // pointer loop
-        };
-        StringBuilder sh = new StringBuilder();
-        for (String p : packets) {
-            sh.append("printf '").append(p).append("' | nc -u -w 1 ").append(DNS).append(" 53; ");
-        }
-        // TCP: a length prefix promising more than is sent, then a close
-        sh.append("printf '\\377\\377abc' | nc -w 1 ").append(DNS).append(" 53; true");
-        tb.host(1).docker(CMD, "exec", "fuzz", "sh", "-c", sh.toString());
+        // sent from inside the container's network namespace (busybox has no UDP client)
+        String pid = tb.host(1).dockerOk("inspect", "-f", "{{.State.Pid}}", "fuzz").out();
+        String script = String.join("\n",
+                "import socket",
+                "d = ('" + DNS + "', 53)",
+                "packets = [b'garbage',                                   # not DNS at all",
+                "           b'\\x01\\x02',                                  # shorter than a header",
+                "           b'\\x00\\x01\\x01\\x00\\x00\\x05' + bytes(6),         # 5 questions announced, none there",
+                "           b'\\x00\\x02\\x01\\x00\\x00\\x01' + bytes(6) + b'\\x3fabc',  # a label running past the end",
+                "           b'\\x00\\x03\\x01\\x00\\x00\\x01' + bytes(6) + b'\\xc0\\x0c\\x00\\x01\\x00\\x01',  # a pointer loop",
+                "           b'\\x00\\x04\\x81\\x00\\x00\\x01' + bytes(6) + b'\\x00\\x00\\x01\\x00\\x01',  # a response, not a query",
+                "           bytes(3000)]",
+                "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "for p in packets:",
+                "    u.sendto(p, d)",
+                "t = socket.create_connection(d, 2); t.sendall(b'\\xff\\xffabc'); t.close()   # promises more than it sends",
+                "t = socket.create_connection(d, 2); t.sendall(b'\\x00\\x07garbage'); t.settimeout(2)",
+                "try:",
+                "    t.recv(100)",
+                "except Exception:",
+                "    pass",
+                "t.close()");
+        Result sent = tb.host(1).exec(CMD, "nsenter", "--net=/proc/" + pid + "/ns/net", "/usr/bin/python3", "-c", script);
+        assertTrue(sent.ok(), sent::describe);
         assertEquals(List.of(ip), direct(tb.host(1), "fuzz", "target." + DOMAIN, "A"), "still answers after the garbage");
         Result tcp = dig(tb.host(1), "fuzz", "@" + DNS, "+tcp", "target." + DOMAIN);
         assertEquals(List.of(ip), addresses(tcp, true), tcp::describe);

@@ -74,11 +74,64 @@ public final class ContainerDnsRoute implements AutoCloseable {
     }
 
     private boolean sandboxHasRoute(Path sandbox) {
-        if (!Files.exists(sandbox)) {
+        Optional<NetNs> opened = openSandbox(sandbox);
+        if (opened.isEmpty()) {
             return false;
         }
-        try (NetNs ns = NetNs.open(sandbox); Handle h = Handle.open(ns)) {
+        try (NetNs ns = opened.get(); Handle h = Handle.open(ns)) {
             return h.routes().list(Sys.AF_INET).stream().anyMatch(r -> route.equals(r.destination()));
+        }
+    }
+
+    /**
+     * The sandbox's network namespace. Docker's SandboxKey is a bind mount made by dockerd; when
+     * dockerd runs in a mount namespace of its own (a private or slave one, as in the test bed, or
+     * under some service managers), the mount is not visible here and the path is an empty file:
+     * then it is looked up in the mount namespace of each running dockerd ({@code /proc/PID/root}).
+     */
+    static Optional<NetNs> openSandbox(Path key) {
+        Optional<NetNs> direct = openNs(key);
+        if (direct.isPresent()) {
+            return direct;
+        }
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                if (!p.getFileName().toString().chars().allMatch(Character::isDigit) || !isDockerd(p)) {
+                    continue;
+                }
+                Optional<NetNs> ns = openNs(Path.of(p + "/root" + key));
+                if (ns.isPresent()) {
+                    return ns;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.debug("dns route: cannot look for dockerd in /proc: {}", e.toString());
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isDockerd(Path proc) {
+        try {
+            return Files.readString(proc.resolve("comm")).trim().equals("dockerd");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static Optional<NetNs> openNs(Path p) {
+        if (!Files.exists(p)) {
+            return Optional.empty();
+        }
+        NetNs ns = null;
+        try {
+            ns = NetNs.open(p);
+            ns.call(() -> null); // an empty file, not a namespace, fails here
+            return Optional.of(ns);
+        } catch (RuntimeException e) {
+            if (ns != null) {
+                ns.close();
+            }
+            return Optional.empty();
         }
     }
 
@@ -115,10 +168,11 @@ public final class ContainerDnsRoute implements AutoCloseable {
     private void keepRoute(Path sandbox, MacAddress gone) {
         long deadline = System.currentTimeMillis() + READD_DEADLINE_MS;
         while (System.currentTimeMillis() < deadline) {
-            if (!Files.exists(sandbox)) {
-                return;
+            Optional<NetNs> opened = openSandbox(sandbox);
+            if (opened.isEmpty()) {
+                return; // the sandbox is gone (the container stopped)
             }
-            try (NetNs ns = NetNs.open(sandbox); Handle h = Handle.open(ns)) {
+            try (NetNs ns = opened.get(); Handle h = Handle.open(ns)) {
                 List<Link> links = h.links().list();
                 Optional<Route> existing = h.routes().list(Sys.AF_INET).stream()
                         .filter(r -> route.equals(r.destination())).findFirst();
@@ -140,9 +194,6 @@ public final class ContainerDnsRoute implements AutoCloseable {
                 }
             } catch (RuntimeException ex) {
                 LOG.debug("dns route: sandbox {}: {}", sandbox, ex.getMessage());
-                if (!Files.exists(sandbox)) {
-                    return;
-                }
             }
             try {
                 Thread.sleep(100);
