@@ -19,6 +19,7 @@ if [[ "$what" == tests ]]; then
   need_cmd docker-compose docker-compose
   need_cmd iperf3 iperf3
   need_cmd dig dnsutils
+  need_cmd dnsperf dnsperf
   need_cmd jq jq
   need_cmd iptables iptables
   need_cmd ping iputils-ping
