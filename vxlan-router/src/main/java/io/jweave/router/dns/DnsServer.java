@@ -3,6 +3,8 @@ package io.jweave.router.dns;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -51,6 +53,8 @@ import org.slf4j.LoggerFactory;
 public final class DnsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DnsServer.class);
 
+    /** Largest UDP query read whole (the EDNS0 payload cap); longer datagrams are cut and fail to parse. */
+    static final int MAX_QUERY = DnsWire.UDP_MAX;
     /** TCP connections per listener; more are closed at once. */
     static final int MAX_TCP_CONNECTIONS = 256;
     /** Queries of one TCP connection waiting for an upstream; beyond it SERVFAIL at once. */
@@ -62,6 +66,7 @@ public final class DnsServer implements AutoCloseable {
     private final DnsStats stats = new DnsStats();
     private final Answerer answerer;
     private final MultiThreadIoEventLoopGroup group;
+    private final ByteBufAllocator alloc;
     private final List<EventLoop> loops = new ArrayList<>();
     private final Map<EventLoop, Forwarder> forwarders = new IdentityHashMap<>();
     private final Set<ListenerImpl> listeners = ConcurrentHashMap.newKeySet();
@@ -80,6 +85,10 @@ public final class DnsServer implements AutoCloseable {
         this.answerer = new Answerer(config, registry, stats);
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("jweave-dns", true),
                 EpollIoHandler.newFactory());
+        // Our own pooled allocator whatever the process default is (the router runs Netty unpooled to stay
+        // small): a buffer per datagram in and out is the main cost of a query otherwise. One arena per
+        // loop, 1 MiB chunks, caches only on the loop threads.
+        this.alloc = new PooledByteBufAllocator(true, 0, threads, 8192, 7, 256, 64, false);
         try {
             // Start every loop thread now, from this thread: a thread inherits the network namespace of the
             // thread that creates it, and Netty creates loop threads lazily on their first task, which could
@@ -88,7 +97,7 @@ public final class DnsServer implements AutoCloseable {
                 e.submit(() -> { }).syncUninterruptibly();
                 EventLoop loop = (EventLoop) e;
                 loops.add(loop);
-                forwarders.put(loop, new Forwarder(loop, config.upstreams(), config.upstreamTimeout(), stats));
+                forwarders.put(loop, new Forwarder(loop, config.upstreams(), config.upstreamTimeout(), stats, alloc));
             }
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
@@ -172,9 +181,12 @@ public final class DnsServer implements AutoCloseable {
     private Channel bindUdp(EventLoop loop, String network, InetSocketAddress addr, String what) {
         // The channel (and its socket) is created here, in the calling thread's namespace.
         Bootstrap b = new Bootstrap().group(loop).channel(EpollDatagramChannel.class)
+                .option(ChannelOption.ALLOCATOR, alloc)
                 .option(EpollChannelOption.SO_REUSEPORT, true)
                 .option(ChannelOption.SO_RCVBUF, 1 << 20)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096))
+                // recvmmsg: up to 16 datagrams of at most MAX_QUERY bytes per system call
+                .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_QUERY)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY * 16))
                 .handler(new UdpHandler(network, forwarders.get(loop)));
         try {
             return b.bind(addr).syncUninterruptibly().channel();
@@ -187,6 +199,8 @@ public final class DnsServer implements AutoCloseable {
         ServerBootstrap b = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_BACKLOG, 128)
+                .option(ChannelOption.ALLOCATOR, alloc)
+                .childOption(ChannelOption.ALLOCATOR, alloc)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

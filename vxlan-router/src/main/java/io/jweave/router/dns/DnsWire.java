@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.dns.DnsOpCode;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -45,6 +46,14 @@ final class DnsWire {
     static final int UDP_MAX = 1232;
     /** The OPT record we add to answers of EDNS0 queries: root owner, OPT, payload UDP_MAX, version 0. */
     static final int OPT_LEN = 11;
+
+    /** Scratch space for a name being read, per thread (the event loops). */
+    private static final FastThreadLocal<byte[]> NAME_BUFFER = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[256];
+        }
+    };
 
     private DnsWire() {
     }
@@ -107,8 +116,7 @@ final class DnsWire {
         if (qd != 1) {
             return Verdict.FORMERR;
         }
-        byte[] name = new byte[255];
-        int end = readName(msg, base, len, HEADER, name, q);
+        int end = readName(msg, base, len, HEADER, NAME_BUFFER.get(), q);
         if (end < 0 || end + 4 > len) {
             return Verdict.FORMERR;
         }

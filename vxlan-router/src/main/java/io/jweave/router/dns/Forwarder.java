@@ -6,6 +6,7 @@ import static io.jweave.router.dns.DnsWire.HEADER;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -44,6 +45,7 @@ final class Forwarder {
     private final DnsStats stats;
     private final IntObjectHashMap<Pending> pending = new IntObjectHashMap<>();
     private final Channel udp;
+    private final ByteBufAllocator alloc;
 
     private static final class Pending {
         int id;
@@ -60,12 +62,14 @@ final class Forwarder {
     }
 
     /** Must be called in the namespace the upstream sockets belong in (it creates the UDP socket). */
-    Forwarder(EventLoop loop, List<InetSocketAddress> upstreams, Duration timeout, DnsStats stats) {
+    Forwarder(EventLoop loop, List<InetSocketAddress> upstreams, Duration timeout, DnsStats stats, ByteBufAllocator alloc) {
+        this.alloc = alloc;
         this.loop = loop;
         this.upstreams = List.copyOf(upstreams);
         this.timeoutNanos = timeout.toNanos();
         this.stats = stats;
         ChannelFuture f = new Bootstrap().group(loop).channel(EpollDatagramChannel.class)
+                .option(ChannelOption.ALLOCATOR, alloc)
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
@@ -184,6 +188,7 @@ final class Forwarder {
 
     private void connect(Pending p, InetSocketAddress u, int a) {
         Bootstrap b = new Bootstrap().group(loop).channel(EpollSocketChannel.class)
+                .option(ChannelOption.ALLOCATOR, alloc)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
