@@ -89,10 +89,20 @@ public final class ContainerDnsRoute implements AutoCloseable {
      * under some service managers), the mount is not visible here and the path is an empty file:
      * then it is looked up in the mount namespace of each running dockerd ({@code /proc/PID/root}).
      */
+    /** The /proc entry of the dockerd whose mount namespace held the last sandbox found that way. */
+    private static volatile Path lastDockerd;
+
     static Optional<NetNs> openSandbox(Path key) {
         Optional<NetNs> direct = openNs(key);
         if (direct.isPresent()) {
             return direct;
+        }
+        Path last = lastDockerd;
+        if (last != null && isDockerd(last)) {
+            Optional<NetNs> ns = openNs(Path.of(last + "/root" + key));
+            if (ns.isPresent()) {
+                return ns;
+            }
         }
         try (var procs = Files.list(Path.of("/proc"))) {
             for (Path p : (Iterable<Path>) procs::iterator) {
@@ -101,6 +111,7 @@ public final class ContainerDnsRoute implements AutoCloseable {
                 }
                 Optional<NetNs> ns = openNs(Path.of(p + "/root" + key));
                 if (ns.isPresent()) {
+                    lastDockerd = p;
                     return ns;
                 }
             }
