@@ -4,7 +4,10 @@ import io.jweave.router.dns.DnsRegistry;
 import io.jweave.router.dns.DnsServer;
 import io.jweave.router.dns.DnsServerConfig;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -35,8 +38,9 @@ import java.util.regex.Pattern;
 /**
  * The DNS server core alone, on loopback (no Docker, no mesh): dnsperf against jweave's {@link DnsServer}
  * answering 1,000 names of the domain from an in-memory registry, and, in the same run, against a
- * baseline that does no DNS work at all (a Netty epoll UDP responder with as many threads that sends
- * every query straight back with QR set: the ceiling of loopback, Netty and dnsperf on this machine),
+ * baseline that does no DNS work at all (a Netty epoll UDP responder with as many threads and the same
+ * socket settings that sends every query straight back with QR set: the ceiling of loopback, Netty and
+ * dnsperf on this machine),
  * plus dnsmasq answering the same names from a hosts file when dnsmasq is installed.
  *
  * <p>Per target: queries per second with 10 and 100 outstanding (dnsperf -q), and latency p50/p99 at a
@@ -47,13 +51,31 @@ import java.util.regex.Pattern;
 public final class DnsCoreBench {
     private static final int NAMES = 1000;
     private static final Pattern QPS = Pattern.compile("Queries per second:\\s+([0-9.]+)");
+    private static final Pattern COMPLETED = Pattern.compile("Queries completed:\\s+(\\d+)");
     private static final Pattern LOST = Pattern.compile("Queries lost:\\s+(\\d+)");
     private static final Pattern VERBOSE = Pattern.compile("^> \\S+ .* ([0-9]+\\.[0-9]+)$");
 
     private DnsCoreBench() {
     }
 
-    record Result(double qps10, double qps100, double p50ms, double p99ms, long lost) {
+    /** cpuUs: CPU time of the server per answered query in the q=100 run (robust against other load). */
+    record Result(double qps10, double qps100, double p50ms, double p99ms, long lost, double cpuUs) {
+    }
+
+    /** CPU nanoseconds used so far by a server. */
+    interface Cpu {
+        long nanos() throws IOException;
+    }
+
+    private static final Cpu JVM = () -> ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+
+    private static Cpu process(long pid) {
+        return () -> {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // USER_HZ = 100
+        };
     }
 
     public static void main(String[] args) throws Exception {
@@ -118,10 +140,12 @@ public final class DnsCoreBench {
                 run(data, jweavePort, Math.max(2, seconds / 2), "-q", "100");
                 run(data, echo.port, Math.max(2, seconds / 2), "-q", "100");
                 for (int r = 0; r < rounds; r++) {
-                    results.computeIfAbsent("echo (ceiling)", k -> new ArrayList<>()).add(measure(data, echo.port, seconds));
-                    results.computeIfAbsent("jweave DnsServer", k -> new ArrayList<>()).add(measure(data, jweavePort, seconds));
+                    results.computeIfAbsent("echo (ceiling)", k -> new ArrayList<>()).add(measure(data, echo.port, seconds, JVM));
+                    results.computeIfAbsent("jweave DnsServer", k -> new ArrayList<>())
+                            .add(measure(data, jweavePort, seconds, JVM));
                     if (dnsmasq != null && dnsmasq.isAlive()) {
-                        results.computeIfAbsent("dnsmasq", k -> new ArrayList<>()).add(measure(data, dnsmasqPort, seconds));
+                        results.computeIfAbsent("dnsmasq", k -> new ArrayList<>())
+                                .add(measure(data, dnsmasqPort, seconds, process(dnsmasq.pid())));
                     }
                 }
             } finally {
@@ -133,14 +157,15 @@ public final class DnsCoreBench {
             System.out.printf("%nserver counters: %s%n", server.stats());
         }
         Result base = median(results.get("echo (ceiling)"));
-        System.out.printf("%n%-18s %12s %12s %10s %10s %8s %14s%n", "target", "qps q=10", "qps q=100", "p50 ms", "p99 ms",
-                "lost", "q=100 / echo");
+        System.out.printf("%n%-18s %10s %10s %8s %8s %6s %12s %13s %11s%n", "target", "qps q=10", "qps q=100", "p50 ms",
+                "p99 ms", "lost", "q=100 / echo", "CPU us/query", "CPU / echo");
         for (var e : results.entrySet()) {
             Result m = median(e.getValue());
-            System.out.printf("%-18s %12.0f %12.0f %10.3f %10.3f %8d %14.2f%n", e.getKey(), m.qps10(), m.qps100(),
-                    m.p50ms(), m.p99ms(), m.lost(), m.qps100() / base.qps100());
+            System.out.printf("%-18s %10.0f %10.0f %8.3f %8.3f %6d %12.2f %13.1f %11.2f%n", e.getKey(), m.qps10(), m.qps100(),
+                    m.p50ms(), m.p99ms(), m.lost(), m.qps100() / base.qps100(), m.cpuUs(), m.cpuUs() / base.cpuUs());
         }
-        System.out.println("(p50/p99 at 10,000 queries/s offered, 100 outstanding; medians over rounds)");
+        System.out.println("(p50/p99 at 10,000 queries/s offered, 100 outstanding; CPU: server process time during the"
+                + " q=100 run per completed query, JVM incl. GC and JIT; medians over rounds)");
         Result j = median(results.get("jweave DnsServer"));
         System.out.printf("goals: >= 60000 qps at 100 outstanding: %s (%.0f); p99 < 2 ms at 10k qps: %s (%.3f ms)%n",
                 j.qps100() >= 60000 ? "met" : "NOT met", j.qps100(), j.p99ms() < 2 ? "met" : "NOT met", j.p99ms());
@@ -150,9 +175,11 @@ public final class DnsCoreBench {
         Files.deleteIfExists(dir);
     }
 
-    private static Result measure(Path data, int port, int seconds) throws IOException, InterruptedException {
+    private static Result measure(Path data, int port, int seconds, Cpu cpu) throws IOException, InterruptedException {
         String r10 = run(data, port, seconds, "-q", "10");
+        long c0 = cpu.nanos();
         String r100 = run(data, port, seconds, "-q", "100");
+        long cpuNanos = cpu.nanos() - c0;
         String lat = run(data, port, seconds, "-q", "100", "-Q", "10000", "-v");
         List<Double> ms = new ArrayList<>();
         for (String line : lat.split("\n")) {
@@ -167,8 +194,9 @@ public final class DnsCoreBench {
         }
         double[] a = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         long lost = group(LOST, r10) + group(LOST, r100) + group(LOST, lat);
+        double completed = group(COMPLETED, r100);
         return new Result(qps(r10), qps(r100), a[(int) (a.length * 0.50)], a[Math.min(a.length - 1, (int) (a.length * 0.99))],
-                lost);
+                lost, completed > 0 ? cpuNanos / 1000.0 / completed : Double.NaN);
     }
 
     private static double qps(String out) {
@@ -208,7 +236,7 @@ public final class DnsCoreBench {
         }
         return new Result(med(rs.stream().mapToDouble(Result::qps10).toArray()), med(rs.stream().mapToDouble(Result::qps100).toArray()),
                 med(rs.stream().mapToDouble(Result::p50ms).toArray()), med(rs.stream().mapToDouble(Result::p99ms).toArray()),
-                rs.stream().mapToLong(Result::lost).sum());
+                rs.stream().mapToLong(Result::lost).sum(), med(rs.stream().mapToDouble(Result::cpuUs).toArray()));
     }
 
     private static double med(double[] v) {
@@ -239,10 +267,16 @@ public final class DnsCoreBench {
 
         Echo(int threads) {
             group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
+            PooledByteBufAllocator alloc = new PooledByteBufAllocator(true, 0, threads, 8192, 7, 256, 64, false);
             int p = 0;
             for (EventExecutor e : group) {
                 Channel ch = new Bootstrap().group((io.netty.channel.EventLoop) e).channel(EpollDatagramChannel.class)
                         .option(EpollChannelOption.SO_REUSEPORT, true)
+                        // the same transport settings as DnsServer's listeners: only the DNS work differs
+                        .option(ChannelOption.ALLOCATOR, alloc)
+                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 1232)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(1232 * 16))
+                        .option(ChannelOption.SO_RCVBUF, 1 << 20)
                         .handler(new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -67,6 +68,7 @@ public final class DnsServer implements AutoCloseable {
     private final Answerer answerer;
     private final MultiThreadIoEventLoopGroup group;
     private final ByteBufAllocator alloc;
+    private final long tcpIdleMillis;
     private final List<EventLoop> loops = new ArrayList<>();
     private final Map<EventLoop, Forwarder> forwarders = new IdentityHashMap<>();
     private final Set<ListenerImpl> listeners = ConcurrentHashMap.newKeySet();
@@ -78,6 +80,12 @@ public final class DnsServer implements AutoCloseable {
     }
 
     public DnsServer(DnsServerConfig config, DnsRegistry registry, int threads) {
+        this(config, registry, threads, Duration.ofSeconds(TCP_IDLE_SECONDS));
+    }
+
+    /** With another TCP idle timeout (tests). */
+    DnsServer(DnsServerConfig config, DnsRegistry registry, int threads, Duration tcpIdle) {
+        this.tcpIdleMillis = tcpIdle.toMillis();
         if (threads < 1) {
             throw new IllegalArgumentException("DNS server threads must be at least 1, got " + threads);
         }
@@ -214,7 +222,7 @@ public final class DnsServer implements AutoCloseable {
                             l.tcpConnections.decrementAndGet();
                             l.children.remove(ch);
                         });
-                        ch.pipeline().addLast(new IdleStateHandler(TCP_IDLE_SECONDS, 0, 0, TimeUnit.SECONDS),
+                        ch.pipeline().addLast(new IdleStateHandler(tcpIdleMillis, 0, 0, TimeUnit.MILLISECONDS),
                                 new LengthFieldBasedFrameDecoder(65535 + 2, 0, 2, 0, 2),
                                 new TcpHandler(l.network, forwarders.get(ch.eventLoop())));
                     }
