@@ -398,6 +398,11 @@ class MultiHostDnsTest {
         run(tb.host(1), "watcher", "blue");
         String ip = tb.host(3).containerIp("survivor", "blue");
         awaitAnswer(tb.host(1), "watcher", "survivor." + DOMAIN, Set.of(ip));
+        // a manual record of host3 (outside every subnet: visible on every network), kept in its data directory
+        Result add = routers.get(2).cli("dns-add", "198.51.100.200", "persisted");
+        assertTrue(add.ok(), add::describe);
+        MultiHostSupport.await("persisted on host1", Duration.ofSeconds(10),
+                () -> lookup(routers.get(0), "persisted").equals(Set.of("198.51.100.200")));
         routers.get(2).crash();
         MultiHostSupport.await("host1 sees host3 down", Duration.ofSeconds(20),
                 () -> MultiHostSupport.seesUp(routers.get(0), List.of("host1", "host2")));
@@ -407,6 +412,9 @@ class MultiHostDnsTest {
         MultiHostSupport.await("host3's router back with its names", Duration.ofSeconds(60),
                 () -> lookup(routers.get(2), "survivor").equals(Set.of(ip)) && listeners(routers.get(2)).contains("blue"));
         assertEquals(Set.of(ip), lookup(routers.get(0), "survivor"));
+        MultiHostSupport.await("host3's manual record back after its restart", Duration.ofSeconds(20),
+                () -> lookup(routers.get(0), "persisted").equals(Set.of("198.51.100.200")));
+        assertEquals(List.of("198.51.100.200"), direct(tb.host(1), "watcher", "persisted." + DOMAIN, "A"));
     }
 
     /** {@code jweave stop} on host3 (a clean leave): its names are gone on host1 within 2 s. */
@@ -425,6 +433,7 @@ class MultiHostDnsTest {
         assertTrue(took.compareTo(Duration.ofSeconds(2)) < 0, "gone on host1 " + took.toMillis()
                 + " ms after the router exited (" + sinceStop.toMillis() + " ms after SIGTERM)");
         assertEquals("NXDOMAIN", rcode(dig(tb.host(1), "leavecli", "@" + DNS, "leaver." + DOMAIN)));
+        assertEquals(Set.of(), lookup(routers.get(0), "persisted"), "host3's manual record left with it");
         // the remaining containers of host3 go with the bed; the router stays stopped (last test)
         tb.host(3).docker(Duration.ofSeconds(60), "rm", "-f", "leaver");
     }

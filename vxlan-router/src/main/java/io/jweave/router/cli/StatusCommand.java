@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code jweave status}: what this host's router knows. */
-@Command(name = "status", description = "Show this host's router: name, address, peers, networks, local endpoints, IPAM usage.")
+@Command(name = "status", description = "Show this host's router: name, address, peers, networks, local endpoints, IPAM usage, DNS.")
 public final class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/jweave",
