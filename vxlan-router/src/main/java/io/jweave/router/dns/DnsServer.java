@@ -316,6 +316,7 @@ public final class DnsServer implements AutoCloseable {
     private final class UdpHandler extends ChannelInboundHandlerAdapter {
         private final String network;
         private final Forwarder forwarder;
+        private final DnsWire.Query query = new DnsWire.Query();
 
         UdpHandler(String network, Forwarder forwarder) {
             this.network = network;
@@ -332,7 +333,7 @@ public final class DnsServer implements AutoCloseable {
                 ByteBuf content = p.content();
                 InetSocketAddress sender = p.sender();
                 stats.queries.increment();
-                DnsWire.Query q = new DnsWire.Query();
+                DnsWire.Query q = query; // reused: nothing keeps it past this call
                 ByteBuf out;
                 switch (DnsWire.parse(content, q)) {
                     case DROP -> {
@@ -374,6 +375,7 @@ public final class DnsServer implements AutoCloseable {
         private final String network;
         private final Forwarder forwarder;
         private int outstanding;
+        private final DnsWire.Query query = new DnsWire.Query();
 
         TcpHandler(String network, Forwarder forwarder) {
             this.network = network;
@@ -385,7 +387,7 @@ public final class DnsServer implements AutoCloseable {
             ByteBuf frame = (ByteBuf) msg;
             try {
                 stats.queries.increment();
-                DnsWire.Query q = new DnsWire.Query();
+                DnsWire.Query q = query; // reused: nothing keeps it past this call
                 ByteBuf out;
                 switch (DnsWire.parse(frame, q)) {
                     case DROP -> {
