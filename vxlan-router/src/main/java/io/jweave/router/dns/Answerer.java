@@ -60,12 +60,22 @@ final class Answerer {
     ByteBuf answer(ByteBufAllocator alloc, ByteBuf msg, DnsWire.Query q, String network, InetAddress client,
             int prefix, int limit) {
         String name = q.name;
-        if (!q.plain || name.isEmpty()) {
+        if (name.isEmpty()) {
+            return null;
+        }
+        boolean inDomain = name.endsWith(dotDomain) || name.equals(domain);
+        if (!q.plain) {
+            // a label with a dot, a space or a non-ASCII byte: no such name here; never forwarded when it
+            // looks like a name of the domain
+            if (inDomain) {
+                stats.nxdomain.increment();
+                return empty(alloc, msg, q, prefix, limit, NXDOMAIN, true, true);
+            }
             return null;
         }
         boolean classOk = q.qclass == CLASS_IN || q.qclass == CLASS_ANY;
         try {
-            if (name.endsWith(dotDomain) || name.equals(domain)) {
+            if (inDomain) {
                 if (!classOk) {
                     return empty(alloc, msg, q, prefix, limit, REFUSED, false, false);
                 }
