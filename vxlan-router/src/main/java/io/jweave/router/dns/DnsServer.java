@@ -120,7 +120,9 @@ public final class DnsServer implements AutoCloseable {
     /**
      * Binds UDP and TCP on {@code bind} in the network namespace of the calling thread; queries received
      * there are answered with scope {@code registry.scope(network, clientAddress)}. Port 0 picks a free
-     * port, the same for UDP and TCP.
+     * port, the same for UDP and TCP. Bind a specific address, not a wildcard: UDP answers leave with
+     * the source address the kernel picks for the client, which on a wildcard socket with several
+     * local addresses need not be the one the client asked.
      *
      * @throws IllegalStateException if the address is taken or cannot be bound, or the server is closed
      */
