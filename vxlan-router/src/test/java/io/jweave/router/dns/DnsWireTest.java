@@ -98,4 +98,51 @@ class DnsWireTest {
         assertNull(Answerer.reverse("x.1.64.100.in-addr.arpa"));
         assertNull(Answerer.reverse("2..64.100.in-addr.arpa"));
     }
+
+    @Test
+    void mutatedQueriesNeverThrowAndEveryAnswerDecodes() {
+        DnsTestKit.MemoryRegistry registry = new DnsTestKit.MemoryRegistry();
+        registry.add("blue", "web.jweave.local", "100.64.1.2", "100.64.1.3");
+        Answerer answerer = new Answerer(DnsServerConfig.of("jweave.local", 5, java.util.List.of()), registry, new DnsStats());
+        byte[][] seeds = {DnsTestKit.query(1, "web.jweave.local", 1, 1232), DnsTestKit.query(2, "web", 1),
+            DnsTestKit.query(3, "3.1.64.100.in-addr.arpa", 12), DnsTestKit.query(4, "nx.jweave.local", 28)};
+        java.util.Random rnd = new java.util.Random(7);
+        DnsWire.Query q = new DnsWire.Query();
+        int answered = 0;
+        for (int i = 0; i < 100_000; i++) {
+            byte[] m = seeds[i % seeds.length].clone();
+            int flips = 1 + rnd.nextInt(4);
+            for (int f = 0; f < flips; f++) {
+                m[rnd.nextInt(m.length)] = (byte) rnd.nextInt(256);
+            }
+            if (rnd.nextInt(8) == 0) {
+                m = java.util.Arrays.copyOf(m, rnd.nextInt(m.length + 8));
+            }
+            ByteBuf b = Unpooled.wrappedBuffer(m);
+            if (DnsWire.parse(b, q) != DnsWire.Verdict.OK) {
+                continue;
+            }
+            int prefix = (i & 1) * 2;
+            ByteBuf out = answerer.answer(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, b, q, "blue",
+                    DnsTestKit.ip("127.0.0.1"), prefix, prefix == 2 ? 65535 : q.udpLimit());
+            if (out == null) {
+                continue; // would be forwarded
+            }
+            answered++;
+            byte[] r = new byte[out.readableBytes() - prefix];
+            out.getBytes(prefix, r);
+            if (prefix == 2) {
+                assertEquals(r.length, out.getUnsignedShort(0));
+            } else {
+                assertTrue(r.length <= q.udpLimit());
+            }
+            out.release();
+            assertEquals(q.id, DnsWire.u16(r, 0));
+            assertTrue((r[2] & 0x80) != 0, "QR");
+            if (q.plain) { // netty's decoder refuses names with bytes outside ASCII (IDN), the echoed question may hold some
+                assertEquals(q.id, DnsTestKit.decode(r).id(), "answer to mutated query " + java.util.HexFormat.of().formatHex(m));
+            }
+        }
+        assertTrue(answered > 1000, "only " + answered + " mutated queries were answered locally");
+    }
 }
