@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * The router's DNS server: answers names of the jweave domain from a {@link DnsRegistry}, scoped to the
  * networks of the asking container, and forwards everything else to upstream resolvers.
  *
- * <p>One server has its own epoll event loops (one per core by default) and a forwarder per loop, whose
+ * <p>One server has its own epoll event loops (one per core, at most 4, by default) and a forwarder per loop, whose
  * sockets are created when the server is constructed, in the network namespace of the constructing
  * thread (the router's). Each {@link #listen} binds UDP (one SO_REUSEPORT socket per loop) and TCP in
  * the namespace of the thread calling it, so a caller inside {@code NetNs.call} serves that namespace.
@@ -74,9 +74,14 @@ public final class DnsServer implements AutoCloseable {
     private final Set<ListenerImpl> listeners = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    /** A server with one event loop per available processor. */
+    /** Default number of event loops: one per available processor, at most 4 (each listener has a UDP socket per loop). */
+    public static int defaultThreads() {
+        return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** A server with {@link #defaultThreads()} event loops. */
     public DnsServer(DnsServerConfig config, DnsRegistry registry) {
-        this(config, registry, Runtime.getRuntime().availableProcessors());
+        this(config, registry, defaultThreads());
     }
 
     public DnsServer(DnsServerConfig config, DnsRegistry registry, int threads) {
