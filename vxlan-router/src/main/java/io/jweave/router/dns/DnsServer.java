@@ -201,7 +201,7 @@ public final class DnsServer implements AutoCloseable {
                 .option(ChannelOption.SO_RCVBUF, 1 << 20)
                 // recvmmsg: up to 16 datagrams of at most MAX_QUERY bytes per system call
                 .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_QUERY)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY * 16))
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY * 16))
                 .handler(new UdpHandler(network, forwarders.get(loop)));
         try {
             return b.bind(addr).syncUninterruptibly().channel();
