@@ -275,7 +275,7 @@ public final class DnsCoreBench {
                         // the same transport settings as DnsServer's listeners: only the DNS work differs
                         .option(ChannelOption.ALLOCATOR, alloc)
                         .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 1232)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(1232 * 16))
+                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(1232 * 16))
                         .option(ChannelOption.SO_RCVBUF, 1 << 20)
                         .handler(new ChannelInboundHandlerAdapter() {
                             @Override

@@ -60,12 +60,22 @@ final class Answerer {
     ByteBuf answer(ByteBufAllocator alloc, ByteBuf msg, DnsWire.Query q, String network, InetAddress client,
             int prefix, int limit) {
         String name = q.name;
-        if (!q.plain || name.isEmpty()) {
+        if (name.isEmpty()) {
+            return null;
+        }
+        boolean inDomain = name.endsWith(dotDomain) || name.equals(domain);
+        if (!q.plain) {
+            // a label with a dot, a space or a non-ASCII byte: no such name here; never forwarded when it
+            // looks like a name of the domain
+            if (inDomain) {
+                stats.nxdomain.increment();
+                return empty(alloc, msg, q, prefix, limit, NXDOMAIN, true, true);
+            }
             return null;
         }
         boolean classOk = q.qclass == CLASS_IN || q.qclass == CLASS_ANY;
         try {
-            if (name.endsWith(dotDomain) || name.equals(domain)) {
+            if (inDomain) {
                 if (!classOk) {
                     return empty(alloc, msg, q, prefix, limit, REFUSED, false, false);
                 }
@@ -148,14 +158,13 @@ final class Answerer {
         if (tc) {
             stats.truncated.increment();
         }
-        ByteBuf out = start(alloc, prefix, base + (soaFits ? soa.length : 0));
-        DnsWire.writeHeader(out, q.id, DnsWire.responseFlags(q.flags, aa, tc, rcode), 1, 0, soaFits ? 1 : 0,
-                opt > 0 ? 1 : 0);
-        out.writeBytes(msg, msg.readerIndex() + HEADER, q.questionLength());
+        byte[] b = DnsWire.SCRATCH_OUT.get();
+        int p = start(b, prefix, msg, q, DnsWire.responseFlags(q.flags, aa, tc, rcode), 0, soaFits ? 1 : 0);
         if (soaFits) {
-            out.writeBytes(soa);
+            System.arraycopy(soa, 0, b, p, soa.length);
+            p += soa.length;
         }
-        return finish(out, prefix, opt);
+        return finish(alloc, b, p, prefix, opt);
     }
 
     private ByteBuf soaAnswer(ByteBufAllocator alloc, ByteBuf msg, DnsWire.Query q, int prefix, int limit) {
@@ -165,14 +174,13 @@ final class Answerer {
         if (!fits) {
             stats.truncated.increment();
         }
-        ByteBuf out = start(alloc, prefix, base + (fits ? soa.length : 0));
-        DnsWire.writeHeader(out, q.id, DnsWire.responseFlags(q.flags, true, !fits, NOERROR), 1, fits ? 1 : 0, 0,
-                opt > 0 ? 1 : 0);
-        out.writeBytes(msg, msg.readerIndex() + HEADER, q.questionLength());
+        byte[] b = DnsWire.SCRATCH_OUT.get();
+        int p = start(b, prefix, msg, q, DnsWire.responseFlags(q.flags, true, !fits, NOERROR), fits ? 1 : 0, 0);
         if (fits) {
-            out.writeBytes(soa);
+            System.arraycopy(soa, 0, b, p, soa.length);
+            p += soa.length;
         }
-        return finish(out, prefix, opt);
+        return finish(alloc, b, p, prefix, opt);
     }
 
     private ByteBuf addresses(ByteBufAllocator alloc, ByteBuf msg, DnsWire.Query q, int prefix, int limit,
@@ -185,12 +193,11 @@ final class Answerer {
         if (tc) {
             stats.truncated.increment();
         }
-        ByteBuf out = start(alloc, prefix, base + fit * A_LEN);
-        DnsWire.writeHeader(out, q.id, DnsWire.responseFlags(q.flags, true, tc, NOERROR), 1, fit, 0, opt > 0 ? 1 : 0);
-        out.writeBytes(msg, msg.readerIndex() + HEADER, q.questionLength());
+        byte[] b = DnsWire.SCRATCH_OUT.get();
+        int p = start(b, prefix, msg, q, DnsWire.responseFlags(q.flags, true, tc, NOERROR), fit, 0);
         if (n == 1) {
             if (fit == 1) {
-                DnsWire.writeA(out, ttl, addrs.get(0).getAddress());
+                p = DnsWire.a(b, p, ttl, addrs.get(0).getAddress());
             }
         } else {
             // A fresh random order per reply (Fisher-Yates over indexes); with TC a random subset.
@@ -206,10 +213,10 @@ final class Answerer {
                 order[j] = t;
             }
             for (int i = 0; i < fit; i++) {
-                DnsWire.writeA(out, ttl, addrs.get(order[i]).getAddress());
+                p = DnsWire.a(b, p, ttl, addrs.get(order[i]).getAddress());
             }
         }
-        return finish(out, prefix, opt);
+        return finish(alloc, b, p, prefix, opt);
     }
 
     private ByteBuf pointers(ByteBufAllocator alloc, ByteBuf msg, DnsWire.Query q, int prefix, int limit,
@@ -234,31 +241,30 @@ final class Answerer {
         if (tc) {
             stats.truncated.increment();
         }
-        ByteBuf out = start(alloc, prefix, size);
-        DnsWire.writeHeader(out, q.id, DnsWire.responseFlags(q.flags, true, tc, NOERROR), 1, fit, 0, opt > 0 ? 1 : 0);
-        out.writeBytes(msg, msg.readerIndex() + HEADER, q.questionLength());
+        byte[] b = DnsWire.SCRATCH_OUT.get();
+        int p = start(b, prefix, msg, q, DnsWire.responseFlags(q.flags, true, tc, NOERROR), fit, 0);
         for (int i = 0; i < fit; i++) {
-            DnsWire.writePtr(out, ttl, encoded[i]);
+            p = DnsWire.ptr(b, p, ttl, encoded[i]);
         }
-        return finish(out, prefix, opt);
+        return finish(alloc, b, p, prefix, opt);
     }
 
-    private static ByteBuf start(ByteBufAllocator alloc, int prefix, int size) {
-        ByteBuf out = alloc.ioBuffer(prefix + size);
-        if (prefix > 0) {
-            out.writeZero(prefix);
-        }
-        return out;
+    /** Writes prefix room, header and the query's question into {@code b}; returns the position after them. */
+    private static int start(byte[] b, int prefix, ByteBuf msg, DnsWire.Query q, int flags, int an, int ns) {
+        int p = DnsWire.header(b, prefix, q.id, flags, 1, an, ns, q.ednsSize >= 0 ? 1 : 0);
+        msg.getBytes(msg.readerIndex() + HEADER, b, p, q.questionLength());
+        return p + q.questionLength();
     }
 
-    private static ByteBuf finish(ByteBuf out, int prefix, int opt) {
+    /** Adds the OPT record (EDNS0 queries) and the TCP length, and copies the answer into a buffer. */
+    private static ByteBuf finish(ByteBufAllocator alloc, byte[] b, int p, int prefix, int opt) {
         if (opt > 0) {
-            DnsWire.writeOpt(out);
+            p = DnsWire.opt(b, p);
         }
         if (prefix == 2) {
-            out.setShort(out.readerIndex(), out.readableBytes() - 2);
+            DnsWire.put16(b, 0, p - 2);
         }
-        return out;
+        return alloc.ioBuffer(p).writeBytes(b, 0, p);
     }
 
     /** {@code d.c.b.a.in-addr.arpa} to a.b.c.d, or null when it is not exactly four decimal labels 0-255. */

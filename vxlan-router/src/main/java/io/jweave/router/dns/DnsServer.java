@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * The router's DNS server: answers names of the jweave domain from a {@link DnsRegistry}, scoped to the
  * networks of the asking container, and forwards everything else to upstream resolvers.
  *
- * <p>One server has its own epoll event loops (one per core by default) and a forwarder per loop, whose
+ * <p>One server has its own epoll event loops (one per core, at most 4, by default) and a forwarder per loop, whose
  * sockets are created when the server is constructed, in the network namespace of the constructing
  * thread (the router's). Each {@link #listen} binds UDP (one SO_REUSEPORT socket per loop) and TCP in
  * the namespace of the thread calling it, so a caller inside {@code NetNs.call} serves that namespace.
@@ -74,9 +74,14 @@ public final class DnsServer implements AutoCloseable {
     private final Set<ListenerImpl> listeners = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    /** A server with one event loop per available processor. */
+    /** Default number of event loops: one per available processor, at most 4 (each listener has a UDP socket per loop). */
+    public static int defaultThreads() {
+        return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** A server with {@link #defaultThreads()} event loops. */
     public DnsServer(DnsServerConfig config, DnsRegistry registry) {
-        this(config, registry, Runtime.getRuntime().availableProcessors());
+        this(config, registry, defaultThreads());
     }
 
     public DnsServer(DnsServerConfig config, DnsRegistry registry, int threads) {
@@ -120,7 +125,9 @@ public final class DnsServer implements AutoCloseable {
     /**
      * Binds UDP and TCP on {@code bind} in the network namespace of the calling thread; queries received
      * there are answered with scope {@code registry.scope(network, clientAddress)}. Port 0 picks a free
-     * port, the same for UDP and TCP.
+     * port, the same for UDP and TCP. Bind a specific address, not a wildcard: UDP answers leave with
+     * the source address the kernel picks for the client, which on a wildcard socket with several
+     * local addresses need not be the one the client asked.
      *
      * @throws IllegalStateException if the address is taken or cannot be bound, or the server is closed
      */
@@ -194,7 +201,7 @@ public final class DnsServer implements AutoCloseable {
                 .option(ChannelOption.SO_RCVBUF, 1 << 20)
                 // recvmmsg: up to 16 datagrams of at most MAX_QUERY bytes per system call
                 .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_QUERY)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY * 16))
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY * 16))
                 .handler(new UdpHandler(network, forwarders.get(loop)));
         try {
             return b.bind(addr).syncUninterruptibly().channel();
@@ -316,6 +323,7 @@ public final class DnsServer implements AutoCloseable {
     private final class UdpHandler extends ChannelInboundHandlerAdapter {
         private final String network;
         private final Forwarder forwarder;
+        private final DnsWire.Query query = new DnsWire.Query();
 
         UdpHandler(String network, Forwarder forwarder) {
             this.network = network;
@@ -332,7 +340,7 @@ public final class DnsServer implements AutoCloseable {
                 ByteBuf content = p.content();
                 InetSocketAddress sender = p.sender();
                 stats.queries.increment();
-                DnsWire.Query q = new DnsWire.Query();
+                DnsWire.Query q = query; // reused: nothing keeps it past this call
                 ByteBuf out;
                 switch (DnsWire.parse(content, q)) {
                     case DROP -> {
@@ -374,6 +382,7 @@ public final class DnsServer implements AutoCloseable {
         private final String network;
         private final Forwarder forwarder;
         private int outstanding;
+        private final DnsWire.Query query = new DnsWire.Query();
 
         TcpHandler(String network, Forwarder forwarder) {
             this.network = network;
@@ -385,7 +394,7 @@ public final class DnsServer implements AutoCloseable {
             ByteBuf frame = (ByteBuf) msg;
             try {
                 stats.queries.increment();
-                DnsWire.Query q = new DnsWire.Query();
+                DnsWire.Query q = query; // reused: nothing keeps it past this call
                 ByteBuf out;
                 switch (DnsWire.parse(frame, q)) {
                     case DROP -> {

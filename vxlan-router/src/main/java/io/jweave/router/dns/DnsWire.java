@@ -47,6 +47,23 @@ final class DnsWire {
     /** The OPT record we add to answers of EDNS0 queries: root owner, OPT, payload UDP_MAX, version 0. */
     static final int OPT_LEN = 11;
 
+    /** Queries up to this size are parsed in a per-thread array (TCP ones above it in a fresh one). */
+    static final int SCRATCH_IN_SMALL = 4096;
+    private static final FastThreadLocal<byte[]> SCRATCH_IN = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[SCRATCH_IN_SMALL];
+        }
+    };
+
+    /** Answers are built in a per-thread array, then copied into their buffer in one go. */
+    static final FastThreadLocal<byte[]> SCRATCH_OUT = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[2 + 65535];
+        }
+    };
+
     /** Scratch space for a name being read, per thread (the event loops). */
     private static final FastThreadLocal<byte[]> NAME_BUFFER = new FastThreadLocal<>() {
         @Override
@@ -96,48 +113,52 @@ final class DnsWire {
      * FORMERR/NOTIMP: answer with just a header ({@code q.id} and {@code q.flags} are set).
      */
     static Verdict parse(ByteBuf msg, Query q) {
-        int base = msg.readerIndex();
         int len = msg.readableBytes();
+        q.ednsSize = -1;
         if (len < HEADER) {
             return Verdict.DROP;
         }
-        q.id = msg.getUnsignedShort(base);
-        q.flags = msg.getUnsignedShort(base + 2);
+        // One copy into a per-thread array, then plain array reads (cheaper than ByteBuf accessors,
+        // notably under the C1 compiler the router runs with).
+        byte[] m = len <= SCRATCH_IN_SMALL ? SCRATCH_IN.get() : new byte[len];
+        msg.getBytes(msg.readerIndex(), m, 0, len);
+        q.id = u16(m, 0);
+        q.flags = u16(m, 2);
         if ((q.flags & FLAG_QR) != 0) {
             return Verdict.DROP;
         }
         if (q.opcode() != OPCODE_QUERY) {
             return Verdict.NOTIMP;
         }
-        int qd = msg.getUnsignedShort(base + 4);
-        int an = msg.getUnsignedShort(base + 6);
-        int ns = msg.getUnsignedShort(base + 8);
-        int ar = msg.getUnsignedShort(base + 10);
+        int qd = u16(m, 4);
+        int an = u16(m, 6);
+        int ns = u16(m, 8);
+        int ar = u16(m, 10);
         if (qd != 1) {
             return Verdict.FORMERR;
         }
-        int end = readName(msg, base, len, HEADER, NAME_BUFFER.get(), q);
+        int end = readName(m, len, HEADER, NAME_BUFFER.get(), q);
         if (end < 0 || end + 4 > len) {
             return Verdict.FORMERR;
         }
-        q.qtype = msg.getUnsignedShort(base + end);
-        q.qclass = msg.getUnsignedShort(base + end + 2);
+        q.qtype = u16(m, end);
+        q.qclass = u16(m, end + 2);
         q.questionEnd = end + 4;
         int pos = q.questionEnd;
         int records = an + ns + ar;
         for (int i = 0; i < records; i++) {
             int nameStart = pos;
-            pos = skipName(msg, base, len, pos);
+            pos = skipName(m, len, pos);
             if (pos < 0 || pos + 10 > len) {
                 return Verdict.FORMERR;
             }
-            int type = msg.getUnsignedShort(base + pos);
-            int rdlen = msg.getUnsignedShort(base + pos + 8);
+            int type = u16(m, pos);
+            int rdlen = u16(m, pos + 8);
             if (i >= an + ns && type == TYPE_OPT && q.ednsSize < 0) {
                 if (pos != nameStart + 1) { // OPT must have the root as owner
                     return Verdict.FORMERR;
                 }
-                q.ednsSize = msg.getUnsignedShort(base + pos + 2);
+                q.ednsSize = u16(m, pos + 2);
             }
             pos += 10 + rdlen;
             if (pos > len) {
@@ -151,7 +172,7 @@ final class DnsWire {
      * Reads the name at {@code off} into {@code q.name} (lower-case, dotted, no trailing dot). Pointers
      * must point backwards, so a name cannot loop. Returns the offset after the name, or -1.
      */
-    private static int readName(ByteBuf msg, int base, int len, int off, byte[] buf, Query q) {
+    private static int readName(byte[] m, int len, int off, byte[] buf, Query q) {
         int pos = off;
         int end = -1;
         int n = 0;
@@ -160,12 +181,12 @@ final class DnsWire {
             if (pos >= len) {
                 return -1;
             }
-            int l = msg.getUnsignedByte(base + pos);
+            int l = (m[pos] & 0xFF);
             if ((l & 0xC0) == 0xC0) {
                 if (pos + 1 >= len) {
                     return -1;
                 }
-                int ptr = ((l & 0x3F) << 8) | msg.getUnsignedByte(base + pos + 1);
+                int ptr = ((l & 0x3F) << 8) | (m[pos + 1] & 0xFF);
                 if (end < 0) {
                     end = pos + 2;
                 }
@@ -191,7 +212,7 @@ final class DnsWire {
                 buf[n++] = '.';
             }
             for (int i = 0; i < l; i++) {
-                byte b = msg.getByte(base + pos + 1 + i);
+                byte b = m[pos + 1 + i];
                 if (b >= 'A' && b <= 'Z') {
                     b = (byte) (b + 32);
                 } else if (b == '.' || b <= ' ' || b >= 127) {
@@ -207,18 +228,18 @@ final class DnsWire {
     }
 
     /** Skips a name (pointers allowed only backwards); returns the offset after it, or -1. */
-    static int skipName(ByteBuf msg, int base, int len, int off) {
+    static int skipName(byte[] m, int len, int off) {
         int pos = off;
         while (true) {
             if (pos >= len) {
                 return -1;
             }
-            int l = msg.getUnsignedByte(base + pos);
+            int l = (m[pos] & 0xFF);
             if ((l & 0xC0) == 0xC0) {
                 if (pos + 1 >= len) {
                     return -1;
                 }
-                int ptr = ((l & 0x3F) << 8) | msg.getUnsignedByte(base + pos + 1);
+                int ptr = ((l & 0x3F) << 8) | (m[pos + 1] & 0xFF);
                 return ptr < pos ? pos + 2 : -1;
             }
             if ((l & 0xC0) != 0) {
@@ -231,10 +252,68 @@ final class DnsWire {
         }
     }
 
+    static int u16(byte[] m, int off) {
+        return ((m[off] & 0xFF) << 8) | (m[off + 1] & 0xFF);
+    }
+
     /** Response flags for a query: QR, the query's opcode, RD and CD echoed, RA set. */
     static int responseFlags(int queryFlags, boolean aa, boolean tc, int rcode) {
         return FLAG_QR | (queryFlags & (MASK_OPCODE | FLAG_RD | FLAG_CD)) | (aa ? FLAG_AA : 0) | (tc ? FLAG_TC : 0)
                 | FLAG_RA | (rcode & 0xF);
+    }
+
+    static int put16(byte[] b, int p, int v) {
+        b[p] = (byte) (v >>> 8);
+        b[p + 1] = (byte) v;
+        return p + 2;
+    }
+
+    static int put32(byte[] b, int p, int v) {
+        b[p] = (byte) (v >>> 24);
+        b[p + 1] = (byte) (v >>> 16);
+        b[p + 2] = (byte) (v >>> 8);
+        b[p + 3] = (byte) v;
+        return p + 4;
+    }
+
+    static int header(byte[] b, int p, int id, int flags, int qd, int an, int ns, int ar) {
+        p = put16(b, p, id);
+        p = put16(b, p, flags);
+        p = put16(b, p, qd);
+        p = put16(b, p, an);
+        p = put16(b, p, ns);
+        return put16(b, p, ar);
+    }
+
+    /** The OPT record of our answers, at {@code p}; returns the position after it. */
+    static int opt(byte[] b, int p) {
+        b[p] = 0;
+        p = put16(b, p + 1, TYPE_OPT);
+        p = put16(b, p, UDP_MAX);
+        p = put32(b, p, 0);
+        return put16(b, p, 0);
+    }
+
+    /** An A record owned by the question name (a pointer to offset 12). */
+    static int a(byte[] b, int p, int ttl, byte[] addr) {
+        p = put16(b, p, 0xC000 | HEADER);
+        p = put16(b, p, TYPE_A);
+        p = put16(b, p, CLASS_IN);
+        p = put32(b, p, ttl);
+        p = put16(b, p, 4);
+        System.arraycopy(addr, 0, b, p, 4);
+        return p + 4;
+    }
+
+    /** A PTR record owned by the question name, pointing at the already encoded {@code target}. */
+    static int ptr(byte[] b, int p, int ttl, byte[] target) {
+        p = put16(b, p, 0xC000 | HEADER);
+        p = put16(b, p, TYPE_PTR);
+        p = put16(b, p, CLASS_IN);
+        p = put32(b, p, ttl);
+        p = put16(b, p, target.length);
+        System.arraycopy(target, 0, b, p, target.length);
+        return p + target.length;
     }
 
     static void writeHeader(ByteBuf out, int id, int flags, int qd, int an, int ns, int ar) {
@@ -246,36 +325,7 @@ final class DnsWire {
         out.writeShort(ar);
     }
 
-    /** The OPT record of our answers. */
-    static void writeOpt(ByteBuf out) {
-        out.writeByte(0);
-        out.writeShort(TYPE_OPT);
-        out.writeShort(UDP_MAX);
-        out.writeInt(0);
-        out.writeShort(0);
-    }
-
-    /** An A record owned by the question name (a pointer to offset 12). */
-    static void writeA(ByteBuf out, int ttl, byte[] addr) {
-        out.writeShort(0xC000 | HEADER);
-        out.writeShort(TYPE_A);
-        out.writeShort(CLASS_IN);
-        out.writeInt(ttl);
-        out.writeShort(4);
-        out.writeBytes(addr, 0, 4);
-    }
-
     static final int A_LEN = 16;
-
-    /** A PTR record owned by the question name, pointing at the already encoded {@code target}. */
-    static void writePtr(ByteBuf out, int ttl, byte[] target) {
-        out.writeShort(0xC000 | HEADER);
-        out.writeShort(TYPE_PTR);
-        out.writeShort(CLASS_IN);
-        out.writeInt(ttl);
-        out.writeShort(target.length);
-        out.writeBytes(target);
-    }
 
     static int ptrLength(byte[] target) {
         return 12 + target.length;

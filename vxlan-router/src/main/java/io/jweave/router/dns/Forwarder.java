@@ -72,7 +72,7 @@ final class Forwarder {
         ChannelFuture f = new Bootstrap().group(loop).channel(EpollDatagramChannel.class)
                 .option(ChannelOption.ALLOCATOR, alloc)
                 // an upstream may ignore the EDNS0 size we pass on: read any datagram whole
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65536))
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65536))
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {

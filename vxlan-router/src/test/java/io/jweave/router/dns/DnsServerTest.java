@@ -145,6 +145,9 @@ class DnsServerTest {
         assertEquals(7, a.soaMinimum());
         assertEquals(7, a.soaTtl());
         assertEquals(1, server.stats().nxdomain());
+        Answer odd = udp(blue, query(6, "we b.jweave.local", A));
+        assertEquals(3, odd.rcode(), "a label with a space cannot be a name of the domain");
+        assertEquals("jweave.local.", odd.soaOwner());
         assertTrue(upstream.received.isEmpty(), "names in the domain are never forwarded");
     }
 
