@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class NameAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NameAgent.class);
     static final long RESYNC_SECONDS = 30;
+    /** How long a router that stops cleanly waits for its withdrawn names to reach the other members. */
+    private static final long WITHDRAW_WAIT_MS = 500;
     private static final String CONTAINER_PREFIX = "c/";
     private static final String MANUAL_PREFIX = "m/";
 
@@ -310,7 +312,14 @@ public final class NameAgent implements AutoCloseable {
             }
             if (!mine.isEmpty()) {
                 LOG.info("dns: withdrew {} name row(s) before leaving", mine.size());
+                // the others must see the removals while this host is still a member (else they keep the
+                // names, as for a host that vanished); MeshAgent waits too, but only when it had endpoints
+                if (mesh.members().stream().anyMatch(p -> p.state() == io.jweave.discovery.Peer.State.UP && !p.local())) {
+                    Thread.sleep(WITHDRAW_WAIT_MS);
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.warn("dns: could not withdraw this host's names before leaving: {}", e.toString());
         }
