@@ -19,6 +19,9 @@ if [[ "$what" == tests ]]; then
   need_cmd docker-compose docker-compose
   need_cmd iperf3 iperf3
   need_cmd dig dnsutils
+  [[ -x /usr/sbin/dnsmasq ]] || missing+=(dnsmasq-base)   # upstream resolver of the DNS tests (no service; run in a test netns)
+  need_cmd dnsperf dnsperf        # ./jweave bench dns, dns-core
+  [[ -x /usr/bin/python3 ]] || missing+=(python3-minimal)   # malformed DNS packets in MultiHostDnsTest
   need_cmd jq jq
   need_cmd iptables iptables
   need_cmd ping iputils-ping

@@ -38,11 +38,18 @@ final class MultiHostSupport {
 
     /** Starts host1's router, then the others (in parallel), each joining through host1. */
     static List<RouterProcess> launchAll(Testbed tb) {
+        return launchAll(tb, new String[0]);
+    }
+
+    /** As {@link #launchAll(Testbed)}, every router with the launch options {@code extra} too. */
+    static List<RouterProcess> launchAll(Testbed tb, String... extra) {
         List<RouterProcess> out = new ArrayList<>();
-        out.add(RouterProcess.launch(tb.host(1)));
+        out.add(RouterProcess.launch(tb.host(1), extra));
         List<CompletableFuture<RouterProcess>> rest = new ArrayList<>();
         for (SimHost h : tb.hosts().subList(1, tb.hosts().size())) {
-            rest.add(CompletableFuture.supplyAsync(() -> RouterProcess.launch(h, tb.host(1).underlayIp())));
+            List<String> args = new ArrayList<>(List.of(extra));
+            args.add(tb.host(1).underlayIp());
+            rest.add(CompletableFuture.supplyAsync(() -> RouterProcess.launch(h, args.toArray(String[]::new))));
         }
         for (CompletableFuture<RouterProcess> f : rest) {
             out.add(f.join());

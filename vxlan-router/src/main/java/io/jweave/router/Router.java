@@ -13,6 +13,7 @@ import io.jweave.plugin.PluginServer;
 import io.jweave.plugin.PluginServerConfig;
 import io.jweave.router.datapath.Datapath;
 import io.jweave.router.datapath.PeerReconciler;
+import io.jweave.router.dns.DnsStats;
 import io.jweave.router.docker.DockerEngine;
 import io.jweave.router.mesh.MeshAgent;
 import io.jweave.router.driver.IpamDriverImpl;
@@ -53,6 +54,7 @@ public final class Router implements AutoCloseable {
     private MeshAgent mesh;
     private Ipam ipam;
     private StatusServer status;
+    private RouterDns dns;
     private final long startedAt = System.currentTimeMillis();
     private volatile boolean closed;
 
@@ -75,6 +77,8 @@ public final class Router implements AutoCloseable {
         docker = new DockerEngine(config.dockerHost());
         mesh = new MeshAgent(config, state, new PeerReconciler(datapath), docker);
         mesh.start();
+        dns = RouterDns.create(config, mesh.mesh(), docker, datapath, state, this::dnsNetworks);
+        mesh.onDockerEvents(dns::dockerEvent, dns::dockerStreamStarted);
         ipam = new Ipam(Cidr.parse(config.ipallocRange()), config.subnetSize(), this::hostRoutes,
                 IpamStore.inDirectory(config.dataDir()), mesh.ipam(), mesh.ipam());
         reconcile();
@@ -84,7 +88,12 @@ public final class Router implements AutoCloseable {
         RouterMetrics metrics = new RouterMetrics(api, io.jweave.router.cli.VersionCommand.version());
         api.metrics(metrics);
         mesh.onPass(metrics::reconcilePass);
-        server = new PluginServer(new NetworkDriverImpl(state, datapath, mesh), new IpamDriverImpl(ipam),
+        DnsStats dnsStats = dns.stats();
+        metrics.bindDns(Map.of("queries", dnsStats::queries, "answered", dnsStats::answered,
+                "nxdomain", dnsStats::nxdomain, "nodata", dnsStats::nodata, "forwarded", dnsStats::forwarded,
+                "forward_errors", dnsStats::forwardErrors, "malformed", dnsStats::malformed,
+                "truncated", dnsStats::truncated, "servfail", dnsStats::servfail));
+        server = new PluginServer(new NetworkDriverImpl(state, datapath, mesh, dns.route()), new IpamDriverImpl(ipam),
                 PluginServerConfig.defaults().withSocketPath(config.pluginSocket()).withListener(metrics));
         try {
             server.start();
@@ -92,12 +101,15 @@ public final class Router implements AutoCloseable {
             throw new UncheckedIOException("cannot serve the plugin at " + config.pluginSocket() + ": " + e.getMessage(), e);
         }
         mesh.startWatchingDocker();
+        dns.start();
         if (!restoredEndpoints.isEmpty()) {
             Thread gc = new Thread(() -> collectStaleEndpoints(restoredEndpoints), "jweave-stale-endpoints");
             gc.setDaemon(true);
             gc.start();
         }
-        status = new StatusServer(StatusServer.socketIn(config.dataDir()), config.httpAddr(), api.routes());
+        Map<String, StatusServer.Endpoint> routes = new java.util.HashMap<>(api.routes());
+        routes.putAll(dns.routes());
+        status = new StatusServer(StatusServer.socketIn(config.dataDir()), config.httpAddr(), routes);
         try {
             status.start();
         } catch (IOException e) {
@@ -197,6 +209,19 @@ public final class Router implements AutoCloseable {
                         + " is not an address of this host (network namespace)"));
     }
 
+    /** Local networks whose names dockerd has told us: where DNS listeners belong. */
+    private List<io.jweave.router.dns.NetworkDnsListeners.Network> dnsNetworks() {
+        Map<String, String> names = mesh.localNames();
+        List<io.jweave.router.dns.NetworkDnsListeners.Network> out = new ArrayList<>();
+        for (NetworkRecord n : state.networks()) {
+            String name = names.get(n.networkId());
+            if (name != null) {
+                out.add(new io.jweave.router.dns.NetworkDnsListeners.Network(n.vni(), name, n.pool()));
+            }
+        }
+        return out;
+    }
+
     /** The status report ({@code GET /status}, {@code jweave status}). */
     public StatusReport report() {
         List<StatusReport.Network> nets = new ArrayList<>();
@@ -215,7 +240,8 @@ public final class Router implements AutoCloseable {
         List<StatusReport.Peer> peers = RouterApi.peers(mesh);
         return new StatusReport(config.name(), io.jweave.router.cli.VersionCommand.version(),
                 config.advertiseAddr().getHostAddress(), config.pluginSocket().toString(), config.dataDir().toString(),
-                (System.currentTimeMillis() - startedAt) / 1000, peers, nets, eps, StatusReport.Ipam.of(ipam.snapshot()));
+                (System.currentTimeMillis() - startedAt) / 1000, peers, nets, eps, StatusReport.Ipam.of(ipam.snapshot()),
+                dns.report());
     }
 
     @Override
@@ -229,6 +255,9 @@ public final class Router implements AutoCloseable {
         }
         if (status != null) {
             status.close();
+        }
+        if (dns != null) {
+            dns.close(); // withdraws this host's names before the mesh goes
         }
         if (mesh != null) {
             mesh.close();

@@ -27,6 +27,8 @@ public final class Bench {
             case "throughput" -> MeshBench.throughput(rest);
             case "convergence" -> MeshBench.convergence(rest);
             case "router" -> MeshBench.router(rest);
+            case "dns-core" -> DnsCoreBench.main(rest);
+            case "dns" -> DnsBench.main(rest);
             case "-h", "--help", "help" -> usage();
             default -> {
                 System.err.println("jweave bench: unknown benchmark \"" + which + "\"");
@@ -45,6 +47,9 @@ public final class Bench {
                   throughput [SECONDS] [ROUNDS]  cross-host iperf3: jweave vs hand-built VXLAN vs underlay (2 hosts)
                   convergence [SAMPLES] [NETS]   container on A -> ping from B; network create on A -> usable on B
                   router [ROUNDS] [ENDPOINTS]    router start to ready; RSS idle and with ENDPOINTS remote endpoints
+                  dns-core [SECONDS] [ROUNDS]    DNS server core alone on loopback: dnsperf vs an echo ceiling (and dnsmasq)
+                  dns [SECONDS] [SAMPLES]        DNS end to end (2 hosts): dnsperf in a container vs Docker's 127.0.0.11;
+                                                 docker run on A -> name resolves on B
                   all                         netlink, plugin and docker in sequence (the default)""");
     }
 }

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 ForgetCommand.class,
                 PsCommand.class,
                 ReportCommand.class,
+                DnsArgsCommand.class, DnsAddCommand.class, DnsRemoveCommand.class, DnsLookupCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

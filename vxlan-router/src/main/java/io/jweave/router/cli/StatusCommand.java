@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
 
 /** {@code jweave status}: what this host's router knows. */
 @Command(name = "status", description = {
-        "Show this host's router: peers, networks, endpoints, IPAM usage.",
-        "%nName, address, peers with their state, networks (endpoints here and on other hosts), local endpoints "
-                + "and IPAM usage per pool. More: 'jweave peers', 'jweave ps', 'jweave report'."})
+        "Show this host's router: peers, networks, endpoints, IPAM usage, DNS.",
+        "%nName, address, peers with their state, networks (endpoints here and on other hosts), local endpoints"
+                + ", IPAM usage per pool and the DNS server. More: 'jweave peers', 'jweave ps', 'jweave report'."})
 public final class StatusCommand implements Callable<Integer> {
 
     @Mixin
@@ -58,8 +58,20 @@ public final class StatusCommand implements Callable<Integer> {
                         p.automatic() ? " (automatic)" : "");
             }
         }
-        // DNS: the DNS server's section (address, domain, records, counters) is printed here once the
-        // status report carries it.
+        if (r.dns() != null) {
+            StatusReport.Dns d = r.dns();
+            System.out.printf("%ndns: %s:53, domain %s, ttl %d s, upstreams %s%n", d.address(), d.domain(), d.ttl(),
+                    d.upstreams().isEmpty() ? "(none)" : String.join(" ", d.upstreams()));
+            System.out.printf("  records %d%s%n", d.records(), d.kept() > 0 ? " (" + d.kept() + " kept for hosts that vanished)" : "");
+            for (StatusReport.DnsListener l : d.listeners()) {
+                System.out.printf("  listening in %-16s (vni %d) on %s%n", l.network(), l.vni(), l.address());
+            }
+            if (d.stats() != null) {
+                StringBuilder sb = new StringBuilder("  ");
+                d.stats().forEach((k, v) -> sb.append(k).append(' ').append(v).append("  "));
+                System.out.println(sb.toString().stripTrailing());
+            }
+        }
         return 0;
     }
 }

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Datapath implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Datapath.class);
-    static final String BRIDGE = "jwbr";
+    public static final String BRIDGE = "jwbr";
 
     private final Handle host;
     private final Path netnsDir;
@@ -253,6 +253,20 @@ public final class Datapath implements AutoCloseable {
 
     /** A network's VXLAN device: the handle of its namespace and its ifindex. */
     public record VxlanPort(int vni, Handle handle, int ifindex) {
+    }
+
+    /**
+     * Network {@code vni}'s namespace and rtnetlink inside it, for services that live there (the DNS
+     * listener); empty if this host has no datapath for that network. The objects are the datapath's:
+     * do not close them; a different {@code ns} object for the same VNI means the namespace was recreated.
+     */
+    public synchronized Optional<NetworkNamespace> namespace(int vni) {
+        NetworkNs n = networks.get(vni);
+        return n == null ? Optional.empty() : Optional.of(new NetworkNamespace(vni, n.ns(), n.handle()));
+    }
+
+    /** A network's namespace and the handle of rtnetlink in it. */
+    public record NetworkNamespace(int vni, NetNs ns, Handle handle) {
     }
 
     /** VNIs of the networks that have a datapath on this host. */

@@ -65,6 +65,15 @@ public final class DockerEngine implements AutoCloseable {
         return client.listNetworksCmd().withFilter("driver", List.of(DRIVER)).exec();
     }
 
+    /** Docker network ID → name of the jweave networks. */
+    public Map<String, String> jweaveNetworkNames() {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (Network n : jweaveNetworks()) {
+            out.put(n.getId(), n.getName());
+        }
+        return out;
+    }
+
     public Optional<Network> network(String idOrName) {
         try {
             return Optional.of(client.inspectNetworkCmd().withNetworkId(idOrName).exec());
@@ -122,6 +131,31 @@ public final class DockerEngine implements AutoCloseable {
             }
         };
         return client.eventsCmd().withEventTypeFilter(EventType.NETWORK, EventType.CONTAINER).exec(cb);
+    }
+
+    /** Ids of the running containers attached to the network {@code networkName}. */
+    public List<String> runningContainersOn(String networkName) {
+        return client.listContainersCmd().withNetworkFilter(List.of(networkName)).exec().stream()
+                .map(com.github.dockerjava.api.model.Container::getId).toList();
+    }
+
+    /** A container as {@code docker inspect} shows it; empty if dockerd does not know it (any more). */
+    public Optional<ContainerInfo> container(String id) {
+        com.github.dockerjava.api.command.InspectContainerResponse r;
+        try {
+            r = client.inspectContainerCmd(id).exec();
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+        Map<String, ContainerInfo.Attachment> nets = new java.util.LinkedHashMap<>();
+        if (r.getNetworkSettings() != null && r.getNetworkSettings().getNetworks() != null) {
+            r.getNetworkSettings().getNetworks().forEach((name, n) -> nets.put(name,
+                    new ContainerInfo.Attachment(n.getNetworkID(), n.getIpAddress(), n.getAliases())));
+        }
+        String name = r.getName() == null ? "" : r.getName().replaceFirst("^/", "");
+        String hostname = r.getConfig() == null || r.getConfig().getHostName() == null ? "" : r.getConfig().getHostName();
+        boolean running = r.getState() != null && Boolean.TRUE.equals(r.getState().getRunning());
+        return Optional.of(new ContainerInfo(r.getId(), name, hostname, running, nets));
     }
 
     public DockerClient client() {

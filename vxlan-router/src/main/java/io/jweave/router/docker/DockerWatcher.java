@@ -22,6 +22,7 @@ public final class DockerWatcher implements AutoCloseable {
     private final DockerEngine docker;
     private final Consumer<Map<String, DockerNetwork>> onNetworks;
     private final Consumer<Event> onContainerEvent;
+    private final Runnable onStreamStart;
     private final Thread thread;
     private final Object wake = new Object();
     private volatile boolean running = true;
@@ -31,13 +32,23 @@ public final class DockerWatcher implements AutoCloseable {
 
     /**
      * @param onNetworks       receives the full map (Docker network ID → network) after each change
-     * @param onContainerEvent receives container events (start, die, ...) for later use (DNS)
+     * @param onContainerEvent receives container events (start, die, ...) and network connect/disconnect events
      */
     public DockerWatcher(DockerEngine docker, Consumer<Map<String, DockerNetwork>> onNetworks,
                          Consumer<Event> onContainerEvent) {
+        this(docker, onNetworks, onContainerEvent, () -> { });
+    }
+
+    /**
+     * As above; {@code onStreamStart} runs each time the event stream (re)starts, when events may
+     * have been missed (DNS names resync then).
+     */
+    public DockerWatcher(DockerEngine docker, Consumer<Map<String, DockerNetwork>> onNetworks,
+                         Consumer<Event> onContainerEvent, Runnable onStreamStart) {
         this.docker = docker;
         this.onNetworks = onNetworks;
         this.onContainerEvent = onContainerEvent;
+        this.onStreamStart = onStreamStart;
         this.thread = new Thread(this::loop, "jweave-docker-watcher");
         this.thread.setDaemon(true);
     }
@@ -72,6 +83,7 @@ public final class DockerWatcher implements AutoCloseable {
                     });
                     dirty = true;
                     LOG.info("watching dockerd at {}", docker.host());
+                    onStreamStart.run();
                 }
                 if (dirty) {
                     dirty = false;
@@ -105,6 +117,10 @@ public final class DockerWatcher implements AutoCloseable {
     private void onEvent(Event e) {
         if (e.getType() == EventType.NETWORK) {
             poke();
+            String action = e.getAction();
+            if ("connect".equals(action) || "disconnect".equals(action)) {
+                onContainerEvent.accept(e);
+            }
         } else if (e.getType() == EventType.CONTAINER) {
             onContainerEvent.accept(e);
         }

@@ -11,12 +11,15 @@ import io.jweave.plugin.DeleteNetworkRequest;
 import io.jweave.plugin.DriverOptions;
 import io.jweave.plugin.EndpointOperInfoRequest;
 import io.jweave.plugin.EndpointOperInfoResponse;
+import io.jweave.plugin.InterfaceName;
 import io.jweave.plugin.IpamData;
 import io.jweave.plugin.JoinRequest;
 import io.jweave.plugin.JoinResponse;
 import io.jweave.plugin.LeaveRequest;
 import io.jweave.plugin.NetworkDriver;
 import io.jweave.plugin.PluginException;
+import io.jweave.plugin.StaticRoute;
+import io.jweave.router.dns.ContainerDnsRoute;
 import io.jweave.router.datapath.Datapath;
 import io.jweave.router.state.EndpointRecord;
 import io.jweave.router.state.NetworkRecord;
@@ -43,12 +46,19 @@ public final class NetworkDriverImpl implements NetworkDriver {
     private final Datapath datapath;
     private final int maxMtu;
     private final VniAllocator vnis;
+    /** The container's route to jweave's DNS address (null: no DNS route). */
+    private final ContainerDnsRoute dnsRoute;
 
     public NetworkDriverImpl(StateStore state, Datapath datapath) {
         this(state, datapath, VniAllocator.local());
     }
 
     public NetworkDriverImpl(StateStore state, Datapath datapath, VniAllocator vnis) {
+        this(state, datapath, vnis, null);
+    }
+
+    public NetworkDriverImpl(StateStore state, Datapath datapath, VniAllocator vnis, ContainerDnsRoute dnsRoute) {
+        this.dnsRoute = dnsRoute;
         this.state = state;
         this.datapath = datapath;
         this.vnis = vnis;
@@ -170,15 +180,21 @@ public final class NetworkDriverImpl implements NetworkDriver {
         network(requireId(r.networkId(), "NetworkID"));
         EndpointRecord e = state.endpoint(epId).orElseThrow(() -> new PluginException(
                 "unknown endpoint " + shortId(epId) + " (no CreateEndpoint was seen for it)"));
+        List<StaticRoute> routes = dnsRoute == null ? List.of() : dnsRoute.forJoin(e, r.sandboxKey());
         // Informational only (status): kept in memory, written with the next real change, no fsync here.
         state.updateEndpointInMemory(e.withSandbox(r.sandboxKey()));
         // No gateway: Docker attaches docker_gwbridge for egress and -p (see docs/architecture.md).
-        return JoinResponse.of(e.ifName(), "eth");
+        return new JoinResponse(new InterfaceName(e.ifName(), "eth"), "", "", routes, false);
     }
 
     @Override
     public synchronized void leave(LeaveRequest r) {
-        state.endpoint(nullToEmpty(r.endpointId())).ifPresent(e -> state.updateEndpointInMemory(e.withSandbox(null)));
+        state.endpoint(nullToEmpty(r.endpointId())).ifPresent(e -> {
+            if (dnsRoute != null) {
+                dnsRoute.left(e);
+            }
+            state.updateEndpointInMemory(e.withSandbox(null));
+        });
     }
 
     @Override
@@ -191,6 +207,9 @@ public final class NetworkDriverImpl implements NetworkDriver {
         }
         state.network(e.networkId()).ifPresent(n -> datapath.removeEndpoint(n.vni(), epId));
         state.removeEndpoint(epId);
+        if (dnsRoute != null) {
+            dnsRoute.deleted(e);
+        }
     }
 
     private NetworkRecord network(String id) {

@@ -88,6 +88,8 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
     private final Map<String, Long> joinFailures = new ConcurrentHashMap<>();
     private volatile Mesh mesh;
     private volatile DockerWatcher watcher;
+    private volatile java.util.function.Consumer<com.github.dockerjava.api.model.Event> dockerEvents = e -> { };
+    private volatile Runnable dockerStreamStarted = () -> { };
     private volatile Map<String, DockerNetwork> localNets = Map.of();
     /** Names of networks present in the local dockerd at the previous pass. */
     private final Set<String> seenLocally = new HashSet<>();
@@ -204,13 +206,19 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
                 mesh.startupTime().toMillis(), mesh.members().size());
     }
 
+    /** Who else wants the local dockerd's container/network events and stream (re)starts (DNS names); before {@link #startWatchingDocker}. */
+    public void onDockerEvents(java.util.function.Consumer<com.github.dockerjava.api.model.Event> events, Runnable streamStarted) {
+        this.dockerEvents = events;
+        this.dockerStreamStarted = streamStarted;
+    }
+
     /** Starts following the local dockerd (after the plugin socket is up: dockerd may call us). */
     public void startWatchingDocker() {
         watcher = new DockerWatcher(docker, nets -> {
             localNets = Map.copyOf(nets);
             dockerKnown = true;
             schedule();
-        }, e -> { });
+        }, e -> dockerEvents.accept(e), () -> dockerStreamStarted.run());
         watcher.start();
         worker.scheduleWithFixedDelay(this::schedule, RESYNC_SECONDS, RESYNC_SECONDS, TimeUnit.SECONDS);
         schedule();

@@ -6,7 +6,7 @@ import java.util.List;
 /** What {@code GET /status} answers and {@code jweave status} prints. */
 public record StatusReport(String name, String version, String advertiseAddress, String pluginSocket,
                            String dataDir, long uptimeSeconds, List<Peer> peers, List<Network> networks,
-                           List<Endpoint> endpoints, Ipam ipam) {
+                           List<Endpoint> endpoints, Ipam ipam, Dns dns) {
 
     /**
      * A router of the mesh (this one included), or a join target not in the mesh (name null).
@@ -36,6 +36,27 @@ public record StatusReport(String name, String version, String advertiseAddress,
     /** One pool: addresses used and free, and which are allocated. */
     public record Pool(String poolId, String pool, String range, boolean automatic, long used, long free,
                        List<String> allocated) {
+    }
+
+    /**
+     * jweave's DNS server on this host: where containers reach it, what it forwards to, its listeners
+     * (one per local network), how many records it answers from ({@code kept}: of hosts that
+     * vanished without withdrawing them) and its counters.
+     */
+    public record Dns(String address, String domain, int ttl, List<String> upstreams, List<DnsListener> listeners,
+                      int records, int kept, java.util.Map<String, Long> stats) {
+    }
+
+    /** The DNS server's listener in one network's namespace. */
+    public record DnsListener(String network, int vni, String address) {
+    }
+
+    /** One DNS record ({@code GET /dns}); {@code network} "" = every network (a manual record outside any subnet). */
+    public record DnsRecord(String name, String ip, String network, String owner, String container) {
+    }
+
+    /** {@code GET /dns}: the summary and every record. */
+    public record DnsReport(Dns dns, List<DnsRecord> records) {
     }
 
     /** A local endpoint. */

@@ -59,8 +59,10 @@ public final class StatusServer implements AutoCloseable {
     private static final int MAX_BODY = 64 * 1024;
 
     /**
-     * What a path answers. {@code GET} routes ignore the body; {@code POST} routes get the parsed
-     * JSON body (never null: an empty body is refused before). A String result is sent as is.
+     * What a path answers. {@code GET} routes get their query string as a JSON object
+     * ({@code ?name=web&ip=a&ip=b} gives {@code {"name": "web", "ip": ["a", "b"]}}, empty without one);
+     * {@code POST} routes get the parsed JSON body (never null: an empty body is refused before).
+     * A String result is sent as is.
      */
     public record Endpoint(String method, Function<JsonNode, ?> handler, String contentType) {
         /** {@code GET}, answering the supplier's value as JSON. */
@@ -173,7 +175,7 @@ public final class StatusServer implements AutoCloseable {
         if (!ep.method().equals(method) && !("HEAD".equals(method) && "GET".equals(ep.method()))) {
             return error(405, path + " takes " + ep.method() + ", not " + method);
         }
-        JsonNode arg = null;
+        JsonNode arg = queryOf(uri);
         if ("POST".equals(ep.method())) {
             if (body.length == 0) {
                 return error(400, "POST " + path + " needs a JSON object body");
@@ -199,6 +201,19 @@ public final class StatusServer implements AutoCloseable {
             LOG.warn("status endpoint {} failed", path, e);
             return error(500, path + " failed: " + e);
         }
+    }
+
+    /** The query string as a JSON object: one value as text, several as an array. */
+    private static JsonNode queryOf(String uri) {
+        com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+        new io.netty.handler.codec.http.QueryStringDecoder(uri).parameters().forEach((k, v) -> {
+            if (v.size() == 1) {
+                o.put(k, v.get(0));
+            } else {
+                v.forEach(o.putArray(k)::add);
+            }
+        });
+        return o;
     }
 
     private static String firstLine(String s) {
