@@ -14,7 +14,17 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.dns.DatagramDnsQuery;
+import io.netty.handler.codec.dns.DatagramDnsQueryDecoder;
+import io.netty.handler.codec.dns.DatagramDnsResponse;
+import io.netty.handler.codec.dns.DatagramDnsResponseEncoder;
+import io.netty.handler.codec.dns.DefaultDnsRawRecord;
+import io.netty.handler.codec.dns.DnsQuestion;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.handler.codec.dns.DnsSection;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -41,6 +51,7 @@ import java.util.regex.Pattern;
  * baseline that does no DNS work at all (a Netty epoll UDP responder with as many threads and the same
  * socket settings that sends every query straight back with QR set: the ceiling of loopback, Netty and
  * dnsperf on this machine),
+ * the same lookups answered through netty-codec-dns message objects instead of the hand-written codec,
  * plus dnsmasq answering the same names from a hosts file when dnsmasq is installed.
  *
  * <p>Per target: queries per second with 10 and 100 outstanding (dnsperf -q), and latency p50/p99 at a
@@ -122,7 +133,8 @@ public final class DnsCoreBench {
                 Runtime.getRuntime().availableProcessors());
         Map<String, List<Result>> results = new java.util.LinkedHashMap<>();
         try (DnsServer server = new DnsServer(DnsServerConfig.of("jweave.local", 5, List.of()), registry, threads);
-                Echo echo = new Echo(threads)) {
+                Echo echo = new Echo(threads, null);
+                Echo codec = new Echo(threads, registry)) {
             int jweavePort = server.listen("bench", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).address().getPort();
             Process dnsmasq = null;
             int dnsmasqPort = -1;
@@ -139,10 +151,13 @@ public final class DnsCoreBench {
                 // warm-up (JIT) of the Java servers
                 run(data, jweavePort, Math.max(2, seconds / 2), "-q", "100");
                 run(data, echo.port, Math.max(2, seconds / 2), "-q", "100");
+                run(data, codec.port, Math.max(2, seconds / 2), "-q", "100");
                 for (int r = 0; r < rounds; r++) {
                     results.computeIfAbsent("echo (ceiling)", k -> new ArrayList<>()).add(measure(data, echo.port, seconds, JVM));
                     results.computeIfAbsent("jweave DnsServer", k -> new ArrayList<>())
                             .add(measure(data, jweavePort, seconds, JVM));
+                    results.computeIfAbsent("netty-codec-dns", k -> new ArrayList<>())
+                            .add(measure(data, codec.port, seconds, JVM));
                     if (dnsmasq != null && dnsmasq.isAlive()) {
                         results.computeIfAbsent("dnsmasq", k -> new ArrayList<>())
                                 .add(measure(data, dnsmasqPort, seconds, process(dnsmasq.pid())));
@@ -259,13 +274,19 @@ public final class DnsCoreBench {
         }
     }
 
-    /** The baseline: every datagram goes straight back with QR set, one SO_REUSEPORT socket per thread. */
+    /**
+     * The baselines, one SO_REUSEPORT socket per thread with the same settings as DnsServer's listeners.
+     * Without a registry: every datagram goes straight back with QR set (the echo ceiling). With one: the
+     * same lookups answered through netty-codec-dns message objects (DatagramDnsQueryDecoder, a
+     * DatagramDnsResponse with DefaultDnsRawRecord answers, DatagramDnsResponseEncoder), i.e. what the
+     * server would cost built on the codec's objects instead of its hand-written DnsWire.
+     */
     private static final class Echo implements AutoCloseable {
         final MultiThreadIoEventLoopGroup group;
         final List<Channel> channels = new ArrayList<>();
         final int port;
 
-        Echo(int threads) {
+        Echo(int threads, DnsRegistry registry) {
             group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
             PooledByteBufAllocator alloc = new PooledByteBufAllocator(true, 0, threads, 8192, 7, 256, 64, false);
             int p = 0;
@@ -277,22 +298,11 @@ public final class DnsCoreBench {
                         .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 1232)
                         .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(1232 * 16))
                         .option(ChannelOption.SO_RCVBUF, 1 << 20)
-                        .handler(new ChannelInboundHandlerAdapter() {
+                        .handler(registry == null ? new EchoHandler() : new io.netty.channel.ChannelInitializer<Channel>() {
                             @Override
-                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                DatagramPacket d = (DatagramPacket) msg;
-                                if (d.content().readableBytes() < 12) {
-                                    d.release();
-                                    return;
-                                }
-                                int i = d.content().readerIndex() + 2;
-                                d.content().setByte(i, d.content().getByte(i) | 0x80);
-                                ctx.write(new DatagramPacket(d.content(), d.sender()), ctx.voidPromise());
-                            }
-
-                            @Override
-                            public void channelReadComplete(ChannelHandlerContext ctx) {
-                                ctx.flush();
+                            protected void initChannel(Channel c) {
+                                c.pipeline().addLast(new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(),
+                                        new CodecHandler(registry));
                             }
                         })
                         .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p)).syncUninterruptibly().channel();
@@ -308,6 +318,62 @@ public final class DnsCoreBench {
                 c.close().syncUninterruptibly();
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static final class EchoHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            DatagramPacket d = (DatagramPacket) msg;
+            if (d.content().readableBytes() < 12) {
+                d.release();
+                return;
+            }
+            int i = d.content().readerIndex() + 2;
+            d.content().setByte(i, d.content().getByte(i) | 0x80);
+            ctx.write(new DatagramPacket(d.content(), d.sender()), ctx.voidPromise());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+    }
+
+    /** A minimal authoritative server on netty-codec-dns objects: A records or NXDOMAIN, TTL 5. */
+    private static final class CodecHandler extends SimpleChannelInboundHandler<DatagramDnsQuery> {
+        private final DnsRegistry registry;
+
+        CodecHandler(DnsRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery q) {
+            DnsQuestion question = q.recordAt(DnsSection.QUESTION);
+            DatagramDnsResponse r = new DatagramDnsResponse(q.recipient(), q.sender(), q.id());
+            r.setAuthoritativeAnswer(true);
+            r.setRecursionDesired(q.isRecursionDesired());
+            r.addRecord(DnsSection.QUESTION, question);
+            String name = question.name().toLowerCase(java.util.Locale.ROOT);
+            if (name.endsWith(".")) {
+                name = name.substring(0, name.length() - 1);
+            }
+            List<Inet4Address> addrs = question.type() == DnsRecordType.A
+                    ? registry.addresses(name, registry.scope("bench", null)) : List.of();
+            for (Inet4Address a : addrs) {
+                r.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(question.name(), DnsRecordType.A, 5,
+                        ctx.alloc().ioBuffer(4).writeBytes(a.getAddress())));
+            }
+            if (addrs.isEmpty()) {
+                r.setCode(DnsResponseCode.NXDOMAIN);
+            }
+            ctx.write(r, ctx.voidPromise());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
         }
     }
 }
