@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jweave", mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "Overlay network for Docker: VXLAN between hosts, state shared by a Hazelcast mesh.",
-        subcommands = {LaunchCommand.class, StopCommand.class, StatusCommand.class, VersionCommand.class, SelfCheckCommand.class,
+        subcommands = {LaunchCommand.class, StopCommand.class, ImageCommand.class, StatusCommand.class, VersionCommand.class, SelfCheckCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
