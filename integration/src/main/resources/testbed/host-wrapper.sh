@@ -44,5 +44,13 @@ if [ "$rundir" != "-" ]; then
   mount -n --move "$staging" /run
 fi
 
+# JWTB_SHARED_MOUNTS=1 (Testbed.Builder.sharedMounts): make this host's mounts shared, as systemd
+# does on a real host, so containers can share mounts back (rshared binds); last, since a mount under a shared one cannot be
+# moved (the /run above). Nothing reaches the
+# machine's namespace: `ip netns exec` made everything a slave of it first.
+if [ "${JWTB_SHARED_MOUNTS:-0}" = 1 ]; then
+  mount -n --make-rshared /
+fi
+
 hostname "$host"
 exec "$@"

@@ -47,6 +47,7 @@ public final class SimHost {
     private volatile Duration dockerdReadyAfter;
     private volatile List<String> dockerdExtraArgs = List.of();
     private volatile Duration dockerdStartTimeout = Duration.ofSeconds(60);
+    private volatile boolean sharedMounts;
 
     SimHost(Testbed testbed, int index) {
         this.testbed = testbed;
@@ -167,6 +168,20 @@ public final class SimHost {
 
     public Result exec(String... command) {
         return exec(DEFAULT_TIMEOUT, command);
+    }
+
+    /**
+     * Runs a command as one run on this host's shell would: in the mount, network and UTS
+     * namespaces of its dockerd ({@code nsenter -t <dockerd> -m -n -u}), so it sees the same files,
+     * sockets and mounts as dockerd (e.g. {@code jweave launch} running the router container).
+     */
+    public Result execOnHost(Duration timeout, String... command) {
+        long pid = dockerdPid();
+        if (pid < 0) {
+            throw new TestbedException(name + ": no dockerd running, so no host mount namespace to run in");
+        }
+        return Commands.run(Commands.concat(List.of("nsenter", "-t", Long.toString(pid), "-m", "-n", "-u", "--"), command),
+                timeout);
     }
 
     /** Like {@link #exec(String...)}, throwing with stderr if the command fails. */
@@ -302,7 +317,7 @@ public final class SimHost {
         if (!problems.isEmpty()) {
             throw new TestbedException(name + ": restarting dockerd: " + String.join("; ", problems));
         }
-        startDockerd(dockerdExtraArgs, dockerdStartTimeout);
+        startDockerd(dockerdExtraArgs, dockerdStartTimeout, sharedMounts);
     }
 
     /** Takes the underlay-side port of this host down (like pulling its cable) or brings it back up. */
@@ -338,9 +353,10 @@ public final class SimHost {
         }
     }
 
-    void startDockerd(List<String> extraArgs, Duration timeout) {
+    void startDockerd(List<String> extraArgs, Duration timeout, boolean shared) {
         dockerdExtraArgs = List.copyOf(extraArgs);
         dockerdStartTimeout = timeout;
+        sharedMounts = shared;
         List<String> cmd = new ArrayList<>();
         cmd.add("setsid");
         cmd.addAll(inHost(testbed.cgroupMountsFile().toString(), runDir.toString()));
@@ -357,11 +373,14 @@ public final class SimHost {
         long start = System.nanoTime();
         try {
             Files.createDirectories(logDir);
-            dockerd = new ProcessBuilder(cmd)
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectInput(new File("/dev/null"))
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dockerdLog().toFile()))
-                    .start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dockerdLog().toFile()));
+            if (shared) {
+                pb.environment().put("JWTB_SHARED_MOUNTS", "1"); // read by host-wrapper.sh
+            }
+            dockerd = pb.start();
         } catch (IOException e) {
             throw new TestbedException(name + ": cannot start dockerd: " + e.getMessage(), e);
         }
