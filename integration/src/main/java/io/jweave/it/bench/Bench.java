@@ -23,10 +23,13 @@ public final class Bench {
                 PluginLatencyBench.main(new String[0]);
                 System.out.println();
                 DockerBench.main(new String[0]);
+                System.out.println();
+                MeshBench.image(new String[0]);
             }
             case "throughput" -> MeshBench.throughput(rest);
             case "convergence" -> MeshBench.convergence(rest);
             case "router" -> MeshBench.router(rest);
+            case "image" -> MeshBench.image(rest);
             case "-h", "--help", "help" -> usage();
             default -> {
                 System.err.println("jweave bench: unknown benchmark \"" + which + "\"");
@@ -45,6 +48,7 @@ public final class Bench {
                   throughput [SECONDS] [ROUNDS]  cross-host iperf3: jweave vs hand-built VXLAN vs underlay (2 hosts)
                   convergence [SAMPLES] [NETS]   container on A -> ping from B; network create on A -> usable on B
                   router [ROUNDS] [ENDPOINTS]    router start to ready; RSS idle and with ENDPOINTS remote endpoints
-                  all                         netlink, plugin and docker in sequence (the default)""");
+                  image [ROUNDS] [ENDPOINTS]     router image size; container vs process start to ready; container RSS
+                  all                         netlink, plugin, docker and image in sequence (the default)""");
     }
 }

@@ -116,7 +116,11 @@ public final class LaunchCommand implements Callable<Integer> {
         }
         CountDownLatch stop = new CountDownLatch(1);
         Router router = new Router(cfg);
+        Files.deleteIfExists(StopMarker.file(cfg.dataDir()));
         Thread hook = new Thread(() -> {
+            if (StopMarker.inContainer()) {
+                StopMarker.lingerWhileEndpoints(router, cfg.dataDir());
+            }
             router.close();
             stop.countDown();
         }, "jweave-shutdown");

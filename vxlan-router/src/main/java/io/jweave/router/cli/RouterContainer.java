@@ -85,6 +85,7 @@ final class RouterContainer {
                 return 0;
             }
             existing.ifPresent(c -> remove(docker, c.getId()));
+            Files.deleteIfExists(StopMarker.file(cfg.dataDir()));
             long size = RouterImage.ensureLoaded(docker, false);
             String image = RouterImage.name();
             Files.createDirectories(cfg.dataDir());
@@ -168,6 +169,11 @@ final class RouterContainer {
         String socket = c.get().getConfig().getLabels() == null ? null
                 : c.get().getConfig().getLabels().get("io.jweave.plugin-socket");
         if (running(c.get())) {
+            String dataDir = c.get().getConfig().getLabels() == null ? null
+                    : c.get().getConfig().getLabels().get("io.jweave.data-dir");
+            if (dataDir != null && Files.isDirectory(Path.of(dataDir))) {
+                StopMarker.write(Path.of(dataDir)); // exit at once, do not wait for endpoints
+            }
             try {
                 docker.stopContainerCmd(c.get().getId()).withTimeout(STOP_TIMEOUT_S).exec();
             } catch (NotModifiedException e) {

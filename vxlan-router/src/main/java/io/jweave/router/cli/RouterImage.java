@@ -53,7 +53,7 @@ final class RouterImage {
     private static final List<String> DESKTOP_NATIVES = List.of("libawt.so", "libawt_headless.so", "libawt_xawt.so",
             "libfontmanager.so", "libjavajpeg.so", "libjawt.so", "liblcms.so", "libmlib_image.so", "libsplashscreen.so",
             "libjsound.so");
-    private static final int FORMAT_VERSION = 2; // bump when the layout below changes
+    private static final int FORMAT_VERSION = 3; // bump when the layout below changes
     private static final Pattern LDD_PATH = Pattern.compile("(/\\S+)\\s+\\(0x");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -177,6 +177,7 @@ final class RouterImage {
         ArrayNode env = cfg.putArray("Env");
         env.add("PATH=" + JAVA_HOME + "/bin:/usr/bin:/bin");
         env.add("JAVA_HOME=" + JAVA_HOME);
+        env.add(StopMarker.IN_CONTAINER_ENV + "=1");
         ArrayNode ep = cfg.putArray("Entrypoint");
         entrypoint(jvmOptions).forEach(ep::add);
         cfg.put("WorkingDir", "/");
