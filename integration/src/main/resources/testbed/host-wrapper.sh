@@ -41,6 +41,10 @@ if [ "$rundir" != "-" ]; then
   mount -n -t tmpfs -o mode=755 jwtb-run "$staging"
   mkdir -p "$staging/${rundir#/run/}"
   mount -n --bind "$rundir" "$staging/${rundir#/run/}"
+  # containerd's shims listen under /run/containerd/s: keep that in <run-dir> so a restarted
+  # dockerd (live-restore) finds the shims of the containers that kept running, as on a real host
+  mkdir -p "$rundir/containerd-run" "$staging/containerd"
+  mount -n --bind "$rundir/containerd-run" "$staging/containerd"
   mount -n --move "$staging" /run
 fi
 

@@ -61,7 +61,13 @@ class RouterContainerTest {
     @AfterAll
     void down() {
         if (tb != null) {
-            tb.close(); // removes every container, the routers' included
+            // containers first, while their routers still answer Docker's removal calls (else each
+            // call is retried for ~15 s), then the routers; tb.close() removes whatever is left
+            for (SimHost h : tb.hosts()) {
+                h.docker("rm", "-f", "c1", "c2", "c3", "c4", "c5");
+                RouterContainers.stop(h);
+            }
+            tb.close();
         }
         before.assertNoLeaks();
     }
@@ -158,6 +164,43 @@ class RouterContainerTest {
         // and the plugin works for new containers
         h1.run("-d", "--name", "c4", "--network", "blue", TestImage.NAME, "sleep", "100000");
         awaitPing(h2, "c2", h1.containerIp("c4", "blue"), PING);
+    }
+
+    @Test
+    @Order(4)
+    void withLiveRestoreADockerdRestartLeavesRouterAndContainersRunningAndTrafficFlowing() throws Exception {
+        // live-restore, set as a user would (daemon.json) and loaded with SIGHUP
+        Files.writeString(h1.etcDir().resolve("docker/daemon.json"), "{\"live-restore\": true}\n");
+        assertTrue(h1.exec(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(h1.dockerdPid())).ok());
+        await("dockerd reloaded live-restore", Duration.ofSeconds(30),
+                () -> h1.docker("info", "--format", "{{.LiveRestoreEnabled}}").out().equals("true"));
+        String routerPid = h1.dockerOk("inspect", "--format", "{{.State.Pid}}", "jweave-router").out();
+        String c1Pid = h1.dockerOk("inspect", "--format", "{{.State.Pid}}", "c1").out();
+        String c2 = h2.containerIp("c2", "blue");
+        awaitPing(h1, "c1", c2, PING);
+        // pings through the whole restart: 5 per second from c1 on host1 to c2 on host2
+        Process ping = new ProcessBuilder("ip", "netns", "exec", h1.netns(), "docker", "-H", h1.dockerHost(), "exec", "c1",
+                "ping", "-i", "0.2", "-w", "30", "-W", "1", c2).redirectErrorStream(true).start();
+        MultiHostSupport.sleep(2000);
+        long t0 = System.nanoTime();
+        h1.restartDockerd();
+        long restartMs = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(routerPid, h1.dockerOk("inspect", "--format", "{{.State.Pid}}", "jweave-router").out(),
+                "the router container kept running");
+        assertEquals(c1Pid, h1.dockerOk("inspect", "--format", "{{.State.Pid}}", "c1").out(), "c1 kept running");
+        assertTrue(RouterContainers.cli(h1, "status").ok(), "the router answers");
+        h1.run("-d", "--name", "c5", "--network", "blue", TestImage.NAME, "sleep", "100000");
+        awaitPing(h2, "c2", h1.containerIp("c5", "blue"), PING);
+        String out = new String(ping.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        ping.waitFor();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) packets transmitted, (\\d+) (packets )?received").matcher(out);
+        assertTrue(m.find(), out);
+        int sent = Integer.parseInt(m.group(1));
+        int received = Integer.parseInt(m.group(2));
+        System.out.printf("dockerd restart with live-restore on host1: %d ms; pings c1 -> c2 during it: %d sent, %d received%n",
+                restartMs, sent, received);
+        assertTrue(restartMs < 15_000, "no plugin stall at dockerd start: " + restartMs + " ms");
+        assertTrue(sent - received <= 2, "traffic kept flowing: " + out);
     }
 
     private String version() {

@@ -39,7 +39,8 @@ import java.util.zip.ZipFile;
  * <p>Layout (the same as {@code packaging/Dockerfile} on eclipse-temurin:17-jre): the runtime at
  * {@code /opt/java/openjdk}, the jars at {@code /opt/jweave/lib}, entrypoint = the router in the
  * foreground with the JVM flags of {@code packaging/jvm.options}. The archive is cached under
- * {@code JWEAVE_HOME/target/image/}, keyed by a hash of everything that goes in; the image carries
+ * {@code JWEAVE_HOME/target/image/}, keyed by a hash of what goes in (JDK, flags, modules, and each
+ * jar's name, size and modification time); the image carries
  * that key as the label {@value #CONTENT_LABEL}, so a rebuilt router gives a new image.
  */
 final class RouterImage {
@@ -293,15 +294,11 @@ final class RouterImage {
             md.update(("format " + FORMAT_VERSION + "\nmodules " + MODULES + "\nopts " + jvmOptions + "\njdk "
                     + javaHome + " " + System.getProperty("java.runtime.version") + "\nversion "
                     + VersionCommand.version() + "\n").getBytes(StandardCharsets.UTF_8));
-            byte[] buf = new byte[65536];
+            // name, size and modification time of each jar: a rebuilt jar is a new image, and
+            // launch does not read 50 MB to find out
             for (Path jar : jars.stream().sorted(Comparator.comparing(p -> p.getFileName().toString())).toList()) {
-                md.update((jar.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
-                try (InputStream in = Files.newInputStream(jar)) {
-                    int n;
-                    while ((n = in.read(buf)) > 0) {
-                        md.update(buf, 0, n);
-                    }
-                }
+                md.update((jar.getFileName() + " " + Files.size(jar) + " " + Files.getLastModifiedTime(jar).toMillis()
+                        + "\n").getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(md.digest()).substring(0, 16);
         } catch (IOException e) {
