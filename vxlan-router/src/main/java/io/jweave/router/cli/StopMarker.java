@@ -13,12 +13,15 @@ import java.nio.file.Path;
  * every other container would meet a missing plugin and be retried for about 15 s each, holding up
  * dockerd's shutdown (and leaving stale state). So on SIGTERM the containerised router keeps
  * serving while it still has endpoints, for at most {@link #LINGER_MS}; dockerd removes them as
- * it stops their containers and the router then exits. {@code jweave stop} writes
+ * it stops their containers and the router then exits, {@link #QUIET_MS} after the last one (for
+ * the address releases that follow). {@code jweave stop} writes
  * {@code DATA-DIR/router.stop} first: then the router exits at once.
  */
 final class StopMarker {
     /** Below the router container's stop timeout (30 s), after which Docker sends SIGKILL. */
     static final long LINGER_MS = 25_000;
+    /** After the last endpoint is gone Docker still releases its address (IpamDriver.ReleaseAddress). */
+    static final long QUIET_MS = 2_000;
     static final String IN_CONTAINER_ENV = "JWEAVE_IN_CONTAINER";
 
     private StopMarker() {
@@ -46,6 +49,9 @@ final class StopMarker {
                 }
                 int n = router.report().endpoints().size();
                 if (n == 0) {
+                    if (told) {
+                        Thread.sleep(QUIET_MS);
+                    }
                     return;
                 }
                 if (!told) {
