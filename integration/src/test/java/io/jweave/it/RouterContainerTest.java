@@ -180,12 +180,13 @@ class RouterContainerTest {
         awaitPing(h1, "c1", c2, PING);
         // pings through the whole restart, 5 per second from c1's namespace (not through docker exec,
         // whose stream ends with dockerd)
-        Process ping = new ProcessBuilder("nsenter", "-t", c1Pid, "-n", "ping", "-i", "0.2", "-w", "30", "-W", "1", c2)
+        Process ping = new ProcessBuilder("nsenter", "-t", c1Pid, "-n", "ping", "-i", "0.2", "-c", "100", "-W", "1", c2)
                 .redirectErrorStream(true).start();
         MultiHostSupport.sleep(2000);
         long t0 = System.nanoTime();
         h1.restartDockerd();
         long restartMs = (System.nanoTime() - t0) / 1_000_000;
+        boolean pingCoveredRestart = ping.isAlive();
         assertEquals(routerPid, h1.dockerOk("inspect", "--format", "{{.State.Pid}}", "jweave-router").out(),
                 "the router container kept running");
         assertEquals(c1Pid, h1.dockerOk("inspect", "--format", "{{.State.Pid}}", "c1").out(), "c1 kept running");
@@ -200,6 +201,7 @@ class RouterContainerTest {
         int received = Integer.parseInt(m.group(2));
         System.out.printf("dockerd restart with live-restore on host1: %d ms; pings c1 -> c2 during it: %d sent, %d received%n",
                 restartMs, sent, received);
+        assertTrue(pingCoveredRestart, "the pings went on through the whole restart: " + out);
         assertTrue(restartMs < 15_000, "no plugin stall at dockerd start: " + restartMs + " ms");
         assertTrue(sent - received <= 2, "traffic kept flowing: " + out);
     }
