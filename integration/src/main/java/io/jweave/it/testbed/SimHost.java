@@ -359,7 +359,16 @@ public final class SimHost {
         sharedMounts = shared;
         List<String> cmd = new ArrayList<>();
         cmd.add("setsid");
-        cmd.addAll(inHost(testbed.cgroupMountsFile().toString(), runDir.toString()));
+        Path keptMountNs = testbed.mountNsFile(name);
+        boolean reuseMountNs = shared && isMountNs(keptMountNs);
+        if (reuseMountNs) {
+            // a restart: the same mount namespace as before (as on a real host, where dockerd's
+            // restart keeps /run, Docker's sandbox mounts and shim sockets); only a new UTS one
+            cmd.addAll(List.of("nsenter", "--mount=" + keptMountNs, "--net=/run/netns/" + netns, "--",
+                    "unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec \"$@\"", name));
+        } else {
+            cmd.addAll(inHost(testbed.cgroupMountsFile().toString(), runDir.toString()));
+        }
         cmd.addAll(List.of("dockerd",
                 "--data-root", dataRoot.toString(),
                 "--exec-root", runDir.resolve("docker").toString(),
@@ -394,6 +403,9 @@ public final class SimHost {
             if (Files.exists(dockerSocket())) {
                 last = docker(Duration.ofSeconds(10), "info", "--format", "{{.Name}}");
                 if (last.ok()) {
+                    if (shared && !reuseMountNs) {
+                        keepMountNs(keptMountNs);
+                    }
                     dockerdReadyAfter = Duration.ofNanos(System.nanoTime() - start);
                     log.info("{}: dockerd (pid {}) ready after {} ms", name, dockerd.pid(), dockerdReadyAfter.toMillis());
                     return;
@@ -404,6 +416,42 @@ public final class SimHost {
         throw new TestbedException(name + ": dockerd did not answer within " + timeout.toSeconds() + " s"
                 + (last == null ? "" : "; last try: " + last.describe())
                 + "\nlast lines of " + dockerdLog() + ":\n" + HostProcess.tail(dockerdLog(), 30));
+    }
+
+    /**
+     * With shared mounts the host's mount namespace is kept by a bind mount of dockerd's nsfs file
+     * on {@code file} (in the machine's namespace), so a restarted dockerd runs in the same one.
+     */
+    private void keepMountNs(Path file) {
+        try {
+            Files.createDirectories(file.getParent());
+            if (!Files.exists(file)) {
+                Files.createFile(file);
+            }
+        } catch (IOException e) {
+            throw new TestbedException(name + ": cannot create " + file, e);
+        }
+        Commands.runOk(Duration.ofSeconds(10), "mount", "--bind", "/proc/" + dockerd.pid() + "/ns/mnt", file.toString());
+    }
+
+    private static boolean isMountNs(Path file) {
+        return Files.exists(file) && Commands.run(Duration.ofSeconds(10), "findmnt", "-n", file.toString()).ok();
+    }
+
+    /** Releases the kept mount namespace (after dockerd stopped for good). */
+    void releaseMountNs(List<String> problems) {
+        Path file = testbed.mountNsFile(name);
+        if (Files.exists(file)) {
+            Result r = Commands.run(Duration.ofSeconds(10), "umount", file.toString());
+            if (!r.ok() && isMountNs(file)) {
+                problems.add(name + ": " + r.describe());
+            }
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                problems.add(name + ": cannot remove " + file + ": " + e.getMessage());
+            }
+        }
     }
 
     void importImage(Path tarball) {
@@ -427,6 +475,7 @@ public final class SimHost {
             }
             stopDockerd(d, problems);
         }
+        releaseMountNs(problems);
         for (int i = processes.size() - 1; i >= 0; i--) {
             HostProcess hp = processes.get(i);
             if (hp.isAlive() && !hp.stop(Duration.ofSeconds(10))) {

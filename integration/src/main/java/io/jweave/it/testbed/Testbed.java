@@ -226,6 +226,11 @@ public final class Testbed implements AutoCloseable {
         return runDir.resolve("host-wrapper.sh");
     }
 
+    /** Where a host's mount namespace is kept (bind mount of its nsfs file) between dockerd runs. */
+    Path mountNsFile(String host) {
+        return runDir.resolve(host + ".mnt");
+    }
+
     Path cgroupMountsFile() {
         return runDir.resolve("cgroup-mounts");
     }
