@@ -228,7 +228,12 @@ final class RouterContainer {
          * and nothing is done.
          */
         static void ensureShared(Path dir) {
-            String d = dir.toAbsolutePath().normalize().toString();
+            String d;
+            try {
+                d = dir.toRealPath().toString(); // /var/run/docker/netns is /run/docker/netns in mountinfo
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot resolve " + dir, e);
+            }
             MountInfo m = MountInfo.containing(d);
             if (m.shared()) {
                 return;
