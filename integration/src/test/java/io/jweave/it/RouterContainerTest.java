@@ -206,6 +206,18 @@ class RouterContainerTest {
         assertTrue(sent - received <= 2, "traffic kept flowing: " + out);
     }
 
+    @Test
+    @Order(5)
+    void aRouterThatCannotStartMakesLaunchFailWithItsLogAndLeavesNoContainer() {
+        assertTrue(RouterContainers.stop(h2).ok());
+        Result r = RouterContainers.launchAdvertising(h2, "198.51.100.99", h1.underlayIp());
+        assertFalse(r.ok(), r.describe());
+        assertTrue(r.err().contains("the router container exited") && r.err().contains("last log lines"), r.describe());
+        assertTrue(r.err().contains("198.51.100.99 is not an address of this host"), "the router's own reason: " + r.describe());
+        assertFalse(r.err().contains("\tat "), "no stack trace from the CLI: " + r.err());
+        assertFalse(h2.docker("inspect", "jweave-router").ok(), "no container left behind (restart policy always)");
+    }
+
     private String version() {
         return h1.execOnHost(Duration.ofMinutes(1), RouterContainers.jweave().toString(), "version").orThrow().out()
                 .replace("jweave ", "").strip();

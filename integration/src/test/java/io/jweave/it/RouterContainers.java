@@ -54,8 +54,15 @@ final class RouterContainers {
 
     /** {@code jweave launch OPTIONS PEER...} (container mode) on {@code h}. */
     static Result launch(SimHost h, String... peers) {
+        return launchAdvertising(h, h.underlayIp(), peers);
+    }
+
+    /** As {@link #launch}, with {@code --advertise-addr ADDRESS}. */
+    static Result launchAdvertising(SimHost h, String address, String... peers) {
         List<String> cmd = new ArrayList<>(List.of(jweave().toString(), "launch"));
-        cmd.addAll(hostOptions(h));
+        List<String> opts = new ArrayList<>(hostOptions(h));
+        opts.set(opts.indexOf("--advertise-addr") + 1, address);
+        cmd.addAll(opts);
         cmd.addAll(List.of(peers));
         return h.execOnHost(CLI_TIMEOUT, cmd.toArray(String[]::new));
     }
