@@ -90,6 +90,7 @@ class RouterContainerTest {
     void launchRunsTheRouterContainerOnTwoHostsAndThePluginWorksThroughIt() {
         Result l1 = RouterContainers.launchOk(h1);
         assertTrue(l1.out().contains("started in container jweave-router"), l1.out());
+        assertTrue(l1.out().contains("without live-restore"), "points the user at live-restore: " + l1.out());
         RouterContainers.launchOk(h2, h1.underlayIp());
         for (SimHost h : tb.hosts()) {
             assertTrue(RouterContainers.containerRunning(h), h.name());

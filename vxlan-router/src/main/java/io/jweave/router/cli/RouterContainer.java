@@ -124,6 +124,11 @@ final class RouterContainer {
                     System.out.printf("jweave router %s started in container %s (%s, %s, ready in %.1f s), plugin at %s,"
                                     + " data %s; logs: docker logs %s%n", cfg.name(), NAME, image,
                             ImageCommand.mb(size), (System.nanoTime() - t0) / 1e9, cfg.pluginSocket(), cfg.dataDir(), NAME);
+                    if (Boolean.FALSE.equals(liveRestore(cfg.dockerHost()))) {
+                        System.out.println("note: dockerd runs without live-restore: a dockerd restart stops the router with"
+                                + " the containers and stalls ~15 s per jweave network at its start; set \"live-restore\":"
+                                + " true in daemon.json (docs/operations.md, dockerd restarts and reboots)");
+                    }
                     return 0;
                 }
                 Thread.sleep(100);
@@ -133,6 +138,44 @@ final class RouterContainer {
             throw new IllegalStateException("the router container did not answer at " + cfg.pluginSocket() + " within "
                     + READY_TIMEOUT_MS / 1000 + " s; its last log lines:\n" + logs);
         }
+    }
+
+    /** dockerd's LiveRestoreEnabled ({@code GET /info}; docker-java's Info lacks it), null if unknown. */
+    static Boolean liveRestore(String dockerHost) {
+        if (!dockerHost.startsWith("unix://")) {
+            return null;
+        }
+        try {
+            io.jweave.router.status.UnixHttp.Response r = io.jweave.router.status.UnixHttp.request(
+                    Path.of(dockerHost.substring("unix://".length())), "GET", "/info");
+            com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(dechunk(r.body())).get("LiveRestoreEnabled");
+            return r.ok() && n != null ? n.asBoolean() : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The body of a {@code Transfer-Encoding: chunked} answer (dockerd's /info), or the body as it is. */
+    static String dechunk(String body) {
+        if (body.startsWith("{")) {
+            return body;
+        }
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < body.length()) {
+            int eol = body.indexOf("\r\n", i);
+            if (eol < 0) {
+                break;
+            }
+            int size = Integer.parseInt(body.substring(i, eol).trim().split(";")[0], 16);
+            if (size == 0) {
+                break;
+            }
+            out.append(body, eol + 2, Math.min(body.length(), eol + 2 + size));
+            i = eol + 2 + size + 2;
+        }
+        return out.toString();
     }
 
     private static List<Bind> binds(RouterConfig cfg, Path sandboxDir) {
