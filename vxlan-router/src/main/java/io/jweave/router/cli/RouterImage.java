@@ -157,6 +157,7 @@ final class RouterImage {
                         tmpTar.toString(), "manifest.json", configName, "layer"));
                 // atomic: a parallel build of the same key produces the same content
                 Files.move(tmpTar, tar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                pruneOlderArchives(dir, tar);
             } finally {
                 deleteTree(work);
             }
@@ -167,6 +168,18 @@ final class RouterImage {
             System.err.printf("built %s (%s) in %.1f s%n", tar, name(), (System.nanoTime() - t0) / 1e9);
         }
         return archive;
+    }
+
+    /** Keeps only the newest archive: each is ~120 MB and an older one is never used again. */
+    private static void pruneOlderArchives(Path dir, Path keep) {
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().matches("jweave-router-[0-9a-f]{16}\\.tar")
+                    && !p.equals(keep)).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // best effort: the cache directory is under target/
+        }
     }
 
     private static ObjectNode config(List<String> jvmOptions, String key, String diffId) {
