@@ -41,7 +41,19 @@ if [ "$rundir" != "-" ]; then
   mount -n -t tmpfs -o mode=755 jwtb-run "$staging"
   mkdir -p "$staging/${rundir#/run/}"
   mount -n --bind "$rundir" "$staging/${rundir#/run/}"
+  # containerd's shims listen under /run/containerd/s: keep that in <run-dir> so a restarted
+  # dockerd (live-restore) finds the shims of the containers that kept running, as on a real host
+  mkdir -p "$rundir/containerd-run" "$staging/containerd"
+  mount -n --bind "$rundir/containerd-run" "$staging/containerd"
   mount -n --move "$staging" /run
+fi
+
+# JWTB_SHARED_MOUNTS=1 (Testbed.Builder.sharedMounts): make this host's mounts shared, as systemd
+# does on a real host, so containers can share mounts back (rshared binds); last, since a mount under a shared one cannot be
+# moved (the /run above). Nothing reaches the
+# machine's namespace: `ip netns exec` made everything a slave of it first.
+if [ "${JWTB_SHARED_MOUNTS:-0}" = 1 ]; then
+  mount -n --make-rshared /
 fi
 
 hostname "$host"

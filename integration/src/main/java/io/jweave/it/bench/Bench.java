@@ -18,17 +18,21 @@ public final class Bench {
             case "plugin" -> PluginLatencyBench.main(rest);
             case "docker" -> DockerBench.main(rest);
             case "all" -> {
-                NetlinkBench.main(new String[0]);
-                System.out.println();
-                PluginLatencyBench.main(new String[0]);
-                System.out.println();
-                DockerBench.main(new String[0]);
+                // Every figure of docs/benchmarks.md, in the order of that file.
+                String[][] all = {{"netlink"}, {"plugin"}, {"docker"}, {"throughput"}, {"convergence"}, {"router"},
+                        {"image"}, {"dns-core"}, {"dns"}};
+                for (String[] b : all) {
+                    System.out.println("==== jweave bench " + b[0] + " ====");
+                    main(b);
+                    System.out.println();
+                }
             }
             case "throughput" -> MeshBench.throughput(rest);
             case "convergence" -> MeshBench.convergence(rest);
             case "router" -> MeshBench.router(rest);
             case "dns-core" -> DnsCoreBench.main(rest);
             case "dns" -> DnsBench.main(rest);
+            case "image" -> MeshBench.image(rest);
             case "-h", "--help", "help" -> usage();
             default -> {
                 System.err.println("jweave bench: unknown benchmark \"" + which + "\"");
@@ -50,6 +54,7 @@ public final class Bench {
                   dns-core [SECONDS] [ROUNDS]    DNS server core alone on loopback: dnsperf vs an echo ceiling (and dnsmasq)
                   dns [SECONDS] [SAMPLES]        DNS end to end (2 hosts): dnsperf in a container vs Docker's 127.0.0.11;
                                                  docker run on A -> name resolves on B
-                  all                         netlink, plugin and docker in sequence (the default)""");
+                  image [ROUNDS] [ENDPOINTS]     router image size; container vs process start to ready; container RSS
+                  all                         every benchmark above in sequence, the figures of docs/benchmarks.md (the default)""");
     }
 }

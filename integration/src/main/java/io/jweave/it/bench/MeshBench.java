@@ -37,6 +37,10 @@ public final class MeshBench {
         MeshRouterBench.run(intArg(args, 0, 3), intArg(args, 1, 1000));
     }
 
+    public static void image(String[] args) throws Exception {
+        ImageBench.run(intArg(args, 0, 3), intArg(args, 1, 1000));
+    }
+
     /** All three, in sequence. */
     public static void all() throws Exception {
         throughput(new String[0]);

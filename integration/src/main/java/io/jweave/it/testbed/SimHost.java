@@ -47,6 +47,7 @@ public final class SimHost {
     private volatile Duration dockerdReadyAfter;
     private volatile List<String> dockerdExtraArgs = List.of();
     private volatile Duration dockerdStartTimeout = Duration.ofSeconds(60);
+    private volatile boolean sharedMounts;
 
     SimHost(Testbed testbed, int index) {
         this.testbed = testbed;
@@ -167,6 +168,20 @@ public final class SimHost {
 
     public Result exec(String... command) {
         return exec(DEFAULT_TIMEOUT, command);
+    }
+
+    /**
+     * Runs a command as one run on this host's shell would: in the mount, network and UTS
+     * namespaces of its dockerd ({@code nsenter -t <dockerd> -m -n -u}), so it sees the same files,
+     * sockets and mounts as dockerd (e.g. {@code jweave launch} running the router container).
+     */
+    public Result execOnHost(Duration timeout, String... command) {
+        long pid = dockerdPid();
+        if (pid < 0) {
+            throw new TestbedException(name + ": no dockerd running, so no host mount namespace to run in");
+        }
+        return Commands.run(Commands.concat(List.of("nsenter", "-t", Long.toString(pid), "-m", "-n", "-u", "--"), command),
+                timeout);
     }
 
     /** Like {@link #exec(String...)}, throwing with stderr if the command fails. */
@@ -302,7 +317,7 @@ public final class SimHost {
         if (!problems.isEmpty()) {
             throw new TestbedException(name + ": restarting dockerd: " + String.join("; ", problems));
         }
-        startDockerd(dockerdExtraArgs, dockerdStartTimeout);
+        startDockerd(dockerdExtraArgs, dockerdStartTimeout, sharedMounts);
     }
 
     /** Takes the underlay-side port of this host down (like pulling its cable) or brings it back up. */
@@ -338,12 +353,22 @@ public final class SimHost {
         }
     }
 
-    void startDockerd(List<String> extraArgs, Duration timeout) {
+    void startDockerd(List<String> extraArgs, Duration timeout, boolean shared) {
         dockerdExtraArgs = List.copyOf(extraArgs);
         dockerdStartTimeout = timeout;
+        sharedMounts = shared;
         List<String> cmd = new ArrayList<>();
         cmd.add("setsid");
-        cmd.addAll(inHost(testbed.cgroupMountsFile().toString(), runDir.toString()));
+        Path keptMountNs = testbed.mountNsFile(name);
+        boolean reuseMountNs = shared && isMountNs(keptMountNs);
+        if (reuseMountNs) {
+            // a restart: the same mount namespace as before (as on a real host, where dockerd's
+            // restart keeps /run, Docker's sandbox mounts and shim sockets); only a new UTS one
+            cmd.addAll(List.of("nsenter", "--mount=" + keptMountNs, "--net=/run/netns/" + netns, "--",
+                    "unshare", "--uts", "/bin/sh", "-c", "hostname \"$0\" && exec \"$@\"", name));
+        } else {
+            cmd.addAll(inHost(testbed.cgroupMountsFile().toString(), runDir.toString()));
+        }
         cmd.addAll(List.of("dockerd",
                 "--data-root", dataRoot.toString(),
                 "--exec-root", runDir.resolve("docker").toString(),
@@ -357,11 +382,14 @@ public final class SimHost {
         long start = System.nanoTime();
         try {
             Files.createDirectories(logDir);
-            dockerd = new ProcessBuilder(cmd)
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectInput(new File("/dev/null"))
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dockerdLog().toFile()))
-                    .start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dockerdLog().toFile()));
+            if (shared) {
+                pb.environment().put("JWTB_SHARED_MOUNTS", "1"); // read by host-wrapper.sh
+            }
+            dockerd = pb.start();
         } catch (IOException e) {
             throw new TestbedException(name + ": cannot start dockerd: " + e.getMessage(), e);
         }
@@ -375,6 +403,9 @@ public final class SimHost {
             if (Files.exists(dockerSocket())) {
                 last = docker(Duration.ofSeconds(10), "info", "--format", "{{.Name}}");
                 if (last.ok()) {
+                    if (shared && !reuseMountNs) {
+                        keepMountNs(keptMountNs);
+                    }
                     dockerdReadyAfter = Duration.ofNanos(System.nanoTime() - start);
                     log.info("{}: dockerd (pid {}) ready after {} ms", name, dockerd.pid(), dockerdReadyAfter.toMillis());
                     return;
@@ -385,6 +416,42 @@ public final class SimHost {
         throw new TestbedException(name + ": dockerd did not answer within " + timeout.toSeconds() + " s"
                 + (last == null ? "" : "; last try: " + last.describe())
                 + "\nlast lines of " + dockerdLog() + ":\n" + HostProcess.tail(dockerdLog(), 30));
+    }
+
+    /**
+     * With shared mounts the host's mount namespace is kept by a bind mount of dockerd's nsfs file
+     * on {@code file} (in the machine's namespace), so a restarted dockerd runs in the same one.
+     */
+    private void keepMountNs(Path file) {
+        try {
+            Files.createDirectories(file.getParent());
+            if (!Files.exists(file)) {
+                Files.createFile(file);
+            }
+        } catch (IOException e) {
+            throw new TestbedException(name + ": cannot create " + file, e);
+        }
+        Commands.runOk(Duration.ofSeconds(10), "mount", "--bind", "/proc/" + dockerd.pid() + "/ns/mnt", file.toString());
+    }
+
+    private static boolean isMountNs(Path file) {
+        return Files.exists(file) && Commands.run(Duration.ofSeconds(10), "findmnt", "-n", file.toString()).ok();
+    }
+
+    /** Releases the kept mount namespace (after dockerd stopped for good). */
+    void releaseMountNs(List<String> problems) {
+        Path file = testbed.mountNsFile(name);
+        if (Files.exists(file)) {
+            Result r = Commands.run(Duration.ofSeconds(10), "umount", file.toString());
+            if (!r.ok() && isMountNs(file)) {
+                problems.add(name + ": " + r.describe());
+            }
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                problems.add(name + ": cannot remove " + file + ": " + e.getMessage());
+            }
+        }
     }
 
     void importImage(Path tarball) {
@@ -408,6 +475,7 @@ public final class SimHost {
             }
             stopDockerd(d, problems);
         }
+        releaseMountNs(problems);
         for (int i = processes.size() - 1; i >= 0; i--) {
             HostProcess hp = processes.get(i);
             if (hp.isAlive() && !hp.stop(Duration.ofSeconds(10))) {

@@ -85,6 +85,7 @@ public final class Testbed implements AutoCloseable {
         private boolean image = true;
         private final List<String> imageTools = new ArrayList<>();
         private final List<String> dockerdArgs = new ArrayList<>();
+        private boolean sharedMounts;
         private Duration dockerdTimeout = Duration.ofSeconds(60);
         private boolean sweepStale = true;
         private Path logRoot = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "target", "testbed");
@@ -125,6 +126,16 @@ public final class Testbed implements AutoCloseable {
         /** Extra dockerd arguments, e.g. "--dns", "100.64.0.1" or "--iptables=false". */
         public Builder dockerdArgs(String... args) {
             this.dockerdArgs.addAll(List.of(args));
+            return this;
+        }
+
+        /**
+         * Whether each host's mount namespace (where its dockerd runs) is made {@code rshared}, as
+         * systemd makes a real host's: needed for containers that share mounts back to their host
+         * ({@code rshared} binds, e.g. the router container's data directory). Default false.
+         */
+        public Builder sharedMounts(boolean shared) {
+            this.sharedMounts = shared;
             return this;
         }
 
@@ -215,6 +226,11 @@ public final class Testbed implements AutoCloseable {
         return runDir.resolve("host-wrapper.sh");
     }
 
+    /** Where a host's mount namespace is kept (bind mount of its nsfs file) between dockerd runs. */
+    Path mountNsFile(String host) {
+        return runDir.resolve(host + ".mnt");
+    }
+
     Path cgroupMountsFile() {
         return runDir.resolve("cgroup-mounts");
     }
@@ -270,7 +286,7 @@ public final class Testbed implements AutoCloseable {
                 record("start.image-build", t);
             }
             t = System.nanoTime();
-            forEachHost(h -> h.startDockerd(b.dockerdArgs, b.dockerdTimeout));
+            forEachHost(h -> h.startDockerd(b.dockerdArgs, b.dockerdTimeout, b.sharedMounts));
             record("start.dockerd", t);
             if (tar != null) {
                 Path image = tar;

@@ -23,8 +23,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "launch", description = {
         "Start the jweave router on this host: the Docker network and IPAM plugin at --plugin-socket,",
         "and the datapath. With --foreground the router runs in this process until SIGTERM/SIGINT;",
-        "otherwise it is started in the background (log: DATA-DIR/router.log) and launch returns once",
-        "it answers. Launching a router that is already running does nothing."})
+        "otherwise it runs as the container jweave-router of the local dockerd (image jweave/router:<version>,",
+        "loaded from an offline build when missing; restart policy always) and launch returns once it",
+        "answers. Launching a router that is already running does nothing (jweave stop first to change options)."})
 public final class LaunchCommand implements Callable<Integer> {
 
     @Option(names = "--name", description = "Router name, unique in the mesh (default: the host name).")
@@ -96,6 +97,11 @@ public final class LaunchCommand implements Callable<Integer> {
     @Option(names = "--foreground", description = "Run the router in this process.")
     boolean foreground;
 
+    @Option(names = "--docker-netns-dir", paramLabel = "DIR", defaultValue = "/var/run/docker/netns",
+            description = "Container mode: where dockerd keeps containers' network namespaces (EXEC-ROOT/netns; "
+                    + "default: ${DEFAULT-VALUE}), mounted into the router container.")
+    Path dockerNetnsDir;
+
     @Parameters(paramLabel = "PEER", arity = "0..*", description = "Other routers to join (addresses or host names).")
     List<String> peers = new ArrayList<>();
 
@@ -103,11 +109,18 @@ public final class LaunchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RouterConfig cfg = config();
         if (!foreground) {
-            return Background.launch(cfg, rawArgs());
+            List<String> args = new ArrayList<>(List.of("--name=" + cfg.name(),
+                    "--advertise-addr=" + cfg.advertiseAddr().getHostAddress()));
+            args.addAll(rawArgs().stream().filter(a -> !a.startsWith("--name=") && !a.startsWith("--advertise-addr=")).toList());
+            return RouterContainer.launch(cfg, args, dockerNetnsDir.toAbsolutePath());
         }
         CountDownLatch stop = new CountDownLatch(1);
         Router router = new Router(cfg);
+        Files.deleteIfExists(StopMarker.file(cfg.dataDir()));
         Thread hook = new Thread(() -> {
+            if (StopMarker.inContainer()) {
+                StopMarker.lingerWhileEndpoints(router, cfg.dataDir());
+            }
             router.close();
             stop.countDown();
         }, "jweave-shutdown");

@@ -1,5 +1,6 @@
 package io.jweave.router.cli;
 
+import io.jweave.router.docker.DockerEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -8,20 +9,32 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code jweave stop}: stops a router started by {@code jweave launch}; networks and containers stay. */
-@Command(name = "stop", description = "Stop the router started for --data-dir (SIGTERM, then wait). "
-        + "Networks, containers and the datapath stay; the plugin socket is removed.")
+/** {@code jweave stop}: stops the router started by {@code jweave launch}; networks and containers stay. */
+@Command(name = "stop", description = {
+        "Stop the router: the container jweave-router of the dockerd at --docker-host is stopped and removed,",
+        "and the plugin socket removed. Without that container, a router process started for --data-dir",
+        "gets SIGTERM. Networks, containers and the datapath stay."})
 public final class StopCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/jweave",
             description = "The router's data directory (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
+    @Option(names = "--docker-host", paramLabel = "URI", defaultValue = "unix:///var/run/docker.sock",
+            description = "The local dockerd, which runs the router container (default: ${DEFAULT-VALUE}).")
+    String dockerHost;
+
     @Override
     public Integer call() throws Exception {
+        try (DockerEngine docker = new DockerEngine(dockerHost)) {
+            if (docker.ping() && RouterContainer.stop(docker.client())) {
+                return 0;
+            }
+        }
         Optional<ProcessHandle> p = Background.running(dataDir.toAbsolutePath());
         if (p.isEmpty()) {
-            System.out.println("no jweave router is running for " + dataDir);
+            System.out.println("no jweave router is running (no container " + RouterContainer.NAME + " at " + dockerHost
+                    + ", no router process for " + dataDir + ")");
             return 0;
         }
         p.get().destroy();
