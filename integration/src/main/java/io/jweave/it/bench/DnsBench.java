@@ -19,8 +19,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * jweave's DNS end to end, on two simulated hosts A (host1) and B (host2) with real dockerd and
@@ -40,9 +38,6 @@ import java.util.regex.Pattern;
  */
 final class DnsBench {
     static final String DNS = "169.254.53.53";
-    private static final Pattern QPS = Pattern.compile("Queries per second:\\s+([0-9.]+)");
-    private static final Pattern LOST = Pattern.compile("Queries lost:\\s+(\\d+)");
-    private static final Pattern VERBOSE = Pattern.compile("^> \\S+ .* ([0-9]+\\.[0-9]+)$");
 
     private DnsBench() {
     }
@@ -144,17 +139,12 @@ final class DnsBench {
         String r10 = dnsperf(pid, server, data, seconds, "-q", "10");
         String r100 = dnsperf(pid, server, data, seconds, "-q", "100");
         String lat = dnsperf(pid, server, data, seconds, "-q", "100", "-Q", "10000", "-v");
-        List<Double> ms = new ArrayList<>();
-        for (String line : lat.split("\n")) {
-            Matcher m = VERBOSE.matcher(line);
-            if (m.matches()) {
-                ms.add(Double.parseDouble(m.group(1)) * 1000);
-            }
-        }
+        List<Double> ms = DnsperfOutput.latenciesMs(lat);
         if (ms.isEmpty()) {
             throw new IllegalStateException("dnsperf -v printed no per-query latencies against " + server);
         }
-        return new Row(qps(r10), qps(r100), pct(ms, 0.5), pct(ms, 0.99), group(LOST, r10) + group(LOST, r100) + group(LOST, lat));
+        return new Row(DnsperfOutput.qps(r10), DnsperfOutput.qps(r100), pct(ms, 0.5), pct(ms, 0.99),
+                DnsperfOutput.lost(r10) + DnsperfOutput.lost(r100) + DnsperfOutput.lost(lat));
     }
 
     private static String dnsperf(long pid, String server, Path data, int seconds, String... extra) {
@@ -166,19 +156,6 @@ final class DnsBench {
             throw new IllegalStateException("dnsperf failed: " + r.describe());
         }
         return r.out();
-    }
-
-    private static double qps(String out) {
-        Matcher m = QPS.matcher(out);
-        if (!m.find()) {
-            throw new IllegalStateException("no 'Queries per second' in dnsperf output:\n" + out);
-        }
-        return Double.parseDouble(m.group(1));
-    }
-
-    private static long group(Pattern p, String out) {
-        Matcher m = p.matcher(out);
-        return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     static double pct(List<Double> v, double q) {

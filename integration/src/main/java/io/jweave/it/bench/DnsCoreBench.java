@@ -42,8 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The DNS server core alone, on loopback (no Docker, no mesh): dnsperf against jweave's {@link DnsServer}
@@ -61,10 +59,6 @@ import java.util.regex.Pattern;
  */
 public final class DnsCoreBench {
     private static final int NAMES = 1000;
-    private static final Pattern QPS = Pattern.compile("Queries per second:\\s+([0-9.]+)");
-    private static final Pattern COMPLETED = Pattern.compile("Queries completed:\\s+(\\d+)");
-    private static final Pattern LOST = Pattern.compile("Queries lost:\\s+(\\d+)");
-    private static final Pattern VERBOSE = Pattern.compile("^> \\S+ .* ([0-9]+\\.[0-9]+)$");
 
     private DnsCoreBench() {
     }
@@ -196,35 +190,16 @@ public final class DnsCoreBench {
         String r100 = run(data, port, seconds, "-q", "100");
         long cpuNanos = cpu.nanos() - c0;
         String lat = run(data, port, seconds, "-q", "100", "-Q", "10000", "-v");
-        List<Double> ms = new ArrayList<>();
-        for (String line : lat.split("\n")) {
-            Matcher m = VERBOSE.matcher(line);
-            if (m.matches()) {
-                ms.add(Double.parseDouble(m.group(1)) * 1000);
-            }
-        }
+        List<Double> ms = DnsperfOutput.latenciesMs(lat);
         if (ms.isEmpty()) {
             throw new IllegalStateException("dnsperf -v printed no per-query latencies:\n" + lat.lines().limit(20)
                     .reduce("", (a, b) -> a + b + "\n"));
         }
         double[] a = ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        long lost = group(LOST, r10) + group(LOST, r100) + group(LOST, lat);
-        double completed = group(COMPLETED, r100);
-        return new Result(qps(r10), qps(r100), a[(int) (a.length * 0.50)], a[Math.min(a.length - 1, (int) (a.length * 0.99))],
+        long lost = DnsperfOutput.lost(r10) + DnsperfOutput.lost(r100) + DnsperfOutput.lost(lat);
+        double completed = DnsperfOutput.completed(r100);
+        return new Result(DnsperfOutput.qps(r10), DnsperfOutput.qps(r100), a[(int) (a.length * 0.50)], a[Math.min(a.length - 1, (int) (a.length * 0.99))],
                 lost, completed > 0 ? cpuNanos / 1000.0 / completed : Double.NaN);
-    }
-
-    private static double qps(String out) {
-        Matcher m = QPS.matcher(out);
-        if (!m.find()) {
-            throw new IllegalStateException("no 'Queries per second' in dnsperf output:\n" + out);
-        }
-        return Double.parseDouble(m.group(1));
-    }
-
-    private static long group(Pattern p, String out) {
-        Matcher m = p.matcher(out);
-        return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     private static String run(Path data, int port, int seconds, String... extra) throws IOException, InterruptedException {
