@@ -7,8 +7,8 @@ import picocli.CommandLine.Mixin;
 
 /** {@code jweave dns-args}: the {@code docker run} flags that point a container at jweave's DNS. */
 @Command(name = "dns-args", description = {
-        "Print the docker run flags that make containers use jweave's DNS on this host",
-        "(asks the running router, so they match its --dns-address and --dns-domain):",
+        "Print the docker run flags that point containers at jweave's DNS.",
+        "%nAsks the running router, so they match its --dns-address and --dns-domain:",
         "  docker run $(jweave dns-args) --network blue ..."})
 public final class DnsArgsCommand implements Callable<Integer> {
 

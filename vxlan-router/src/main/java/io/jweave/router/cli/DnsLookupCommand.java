@@ -10,8 +10,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code jweave dns-lookup NAME}: the records this router answers NAME with. */
 @Command(name = "dns-lookup", description = {
-        "Show the addresses this host's router has for NAME (on any network), one per line:",
-        "IP, network, owning host. Exits 1 if it has none."})
+        "Show the addresses this host's router has for NAME.",
+        "%nOne per line: IP, network, owning host (on any network). Exits 1 if it has none."})
 public final class DnsLookupCommand implements Callable<Integer> {
 
     @Mixin

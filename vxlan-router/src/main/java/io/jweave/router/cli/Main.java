@@ -33,6 +33,10 @@ public final class Main implements Runnable {
     /** The configured command line; user errors print one line, not a stack trace. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // Only on the top-level help (an annotation footer would be inherited by every subcommand).
+        cl.getCommandSpec().usageMessage().footer("%nAlso, through ./jweave in a source checkout (on simulated hosts):",
+                "  demo          Three simulated Docker hosts, one network, pings.",
+                "  bench [NAME]  The benchmarks of docs/benchmarks.md.");
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("jweave " + cmd.getCommandName() + ": " + ex.getMessage());
             return 1;
