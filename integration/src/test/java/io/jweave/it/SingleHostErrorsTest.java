@@ -89,6 +89,13 @@ class SingleHostErrorsTest {
     }
 
     @Test
+    void aSubnetHoldingTheDnsAddressIsRefused() {
+        // 169.254.53.53 is jweave's DNS address on every network (RouterConfig.dnsAddress); no traffic is sent here.
+        refusedWithoutTrace("subnet 169.254.53.0/24 holds 169.254.53.53, the address of jweave's DNS server",
+                () -> create("--subnet", "169.254.53.0/24", "dnsclash"));
+    }
+
+    @Test
     void ipOutsideTheSubnetIsRefused() {
         create("--subnet", "100.64.10.0/24", "red").orThrow();
         refusedWithoutTrace("Invalid address 100.64.11.5: It does not belong to any of this network's subnets",

@@ -183,6 +183,16 @@ public final class LaunchCommand implements Callable<Integer> {
         if (!(dnsAddr instanceof java.net.Inet4Address)) {
             throw new IllegalArgumentException("--dns-address " + dnsAddress + " must be an IPv4 address");
         }
+        io.jweave.ipam.Cidr range;
+        try {
+            range = io.jweave.ipam.Cidr.parse(ipallocRange);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--ipalloc-range \"" + ipallocRange + "\": " + e.getMessage());
+        }
+        if (range.contains(io.jweave.ipam.Ipv4Address.parse(dnsAddr.getHostAddress()))) {
+            throw new IllegalArgumentException("--ipalloc-range " + ipallocRange + " holds the DNS address "
+                    + dnsAddr.getHostAddress() + " (--dns-address): choose a range or an address outside the other");
+        }
         for (String u : dnsUpstreams) {
             hostPort("--dns-upstream", u, 53);
         }

@@ -52,6 +52,11 @@ public final class ContainerDnsRoute implements AutoCloseable {
         this.state = state;
     }
 
+    /** jweave's DNS address, which no jweave subnet may hold. */
+    public Inet4Address address() {
+        return (Inet4Address) route.address();
+    }
+
     /** The static routes for Join of {@code e} into {@code sandboxKey}: the DNS route, unless the sandbox has it. */
     public List<StaticRoute> forJoin(EndpointRecord e, String sandboxKey) {
         StaticRoute r = StaticRoute.connected(route.toString());

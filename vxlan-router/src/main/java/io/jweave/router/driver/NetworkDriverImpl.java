@@ -89,6 +89,10 @@ public final class NetworkDriverImpl implements NetworkDriver {
         }
         IpamData d = v4.get(0);
         Cidr pool = parsePool(d.pool());
+        if (dnsRoute != null && pool.contains(Ipv4Address.parse(dnsRoute.address().getHostAddress()))) {
+            throw new PluginException("subnet " + pool + " holds " + dnsRoute.address().getHostAddress()
+                    + ", the address of jweave's DNS server on every network (--dns-address); choose another subnet");
+        }
         for (NetworkRecord other : state.networks()) {
             if (parsePool(other.pool()).overlaps(pool)) {
                 throw new PluginException("subnet " + pool + " overlaps subnet " + other.pool()
