@@ -69,8 +69,9 @@ public final class Demo {
             List<String> ips = new ArrayList<>();
             for (SimHost h : tb.hosts()) {
                 String name = "web-" + h.name();
-                step(h.name() + "$ docker run -d --name " + name + " --network blue busybox sleep 1d");
-                h.run("-d", "--name", name, "--network", "blue", TestImage.NAME, "sleep", "86400");
+                step(h.name() + "$ docker run -d --name " + name + " --network blue $(jweave dns-args) busybox sleep 1d");
+                h.run("-d", "--name", name, "--network", "blue", "--dns", DNS, "--dns-search", "jweave.local",
+                        TestImage.NAME, "sleep", "86400");
                 ips.add(h.containerIp(name, "blue"));
                 System.out.println("      " + name + " has " + ips.get(ips.size() - 1));
             }
@@ -94,10 +95,23 @@ public final class Demo {
                     }
                 }
             }
+            step("finding containers on other hosts by name (jweave's DNS, " + DNS + ")");
+            for (int i = 0; i < 3; i++) {
+                SimHost from = tb.host(i + 1);
+                SimHost other = tb.host((i + 1) % 3 + 1);
+                String name = "web-" + other.name();
+                String expected = ips.get((i + 1) % 3);
+                boolean found = awaitQuietly(() -> from.docker(Duration.ofSeconds(10), "exec", "web-" + from.name(),
+                        "nslookup", name).out().contains(expected));
+                System.out.printf("      %s: nslookup %-10s -> %s%n", "web-" + from.name(), name, found ? expected : "FAIL");
+                if (!found) {
+                    failures++;
+                }
+            }
             step("jweave status on host2");
             System.out.println(routers.get(1).cli("status").out().indent(6));
             if (failures > 0) {
-                throw new IllegalStateException(failures + " of 6 cross-host pings failed");
+                throw new IllegalStateException(failures + " of 6 cross-host pings and 3 cross-host lookups failed");
             }
             ok = true;
             System.out.printf("jweave demo: OK in %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -119,6 +133,9 @@ public final class Demo {
             }
         }
     }
+
+    /** jweave's DNS address on every network (the router's default --dns-address). */
+    private static final String DNS = "169.254.53.53";
 
     private static void step(String s) {
         System.out.println("==> " + s);
