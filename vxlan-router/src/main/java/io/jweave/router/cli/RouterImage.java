@@ -229,6 +229,7 @@ final class RouterImage {
             }
             ClassDataArchive.train(new ClassDataArchive.Training(JAVA_HOME + "/bin/java", jvmOptions, classPath, rootfs,
                     rootfs.resolve(CDS_ARCHIVE.substring(1))), verbose);
+            deleteTree(rootfs.resolve("tmp/hsperfdata_root")); // the training JVM's performance counters
             return true;
         } catch (RuntimeException | IOException e) {
             System.err.println("jweave image: building the image without a class-data archive (the router will start"
