@@ -48,6 +48,7 @@ final class MeshRouterBench {
         List<Map<String, List<Double>>> phases1 = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
         List<Map<String, List<Double>>> phases2 = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
         String[] variant = {"no class-data archive", "class-data archive"};
+        List<List<Double>> readyRss = List.of(new ArrayList<>(), new ArrayList<>());
         double[] idle = new double[2];
         double[] loaded = new double[2];
         double programmedMs;
@@ -86,6 +87,8 @@ final class MeshRouterBench {
                     joinReady.get(v).add(r2.readyMs());
                     joinAnswers.get(v).add(r2.answersMs());
                     phases(r1, phases1.get(v));
+                    readyRss.get(v).add(r1.rssMiB());
+                    readyRss.get(v).add(r2.rssMiB());
                     phases(r2, phases2.get(v));
                     System.out.printf("round %d, %s: first router ready %.0f ms (answers %.0f ms), joining router ready"
                             + " %.0f ms (answers %.0f ms); mesh join took %.0f / %.0f ms; RSS %.0f / %.0f MiB%n", i + 1,
@@ -160,6 +163,9 @@ final class MeshRouterBench {
         for (int v = 0; v < 2; v++) {
             readyRow("joining an existing mesh, " + variant[v], joinReady.get(v), joinAnswers.get(v), joinAnswers.get(0));
         }
+        System.out.printf("%nRSS just after ready (both routers, all rounds, median): %.0f MiB without the archive,"
+                + " %.0f MiB with it%n", MeshStats.median(MeshStats.of(readyRss.get(0))),
+                MeshStats.median(MeshStats.of(readyRss.get(1))));
         System.out.printf("%nJVM floor: `Main version` with the same JVM, flags and class path: %.0f ms (median of %d)%n",
                 MeshStats.median(MeshStats.of(jvmFloor)), jvmFloor.size());
         System.out.println();
