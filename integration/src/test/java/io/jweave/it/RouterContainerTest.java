@@ -87,7 +87,7 @@ class RouterContainerTest {
 
     @Test
     @Order(1)
-    void launchRunsTheRouterContainerOnTwoHostsAndThePluginWorksThroughIt() {
+    void launchRunsTheRouterContainerOnTwoHostsAndThePluginWorksThroughIt() throws Exception {
         Result l1 = RouterContainers.launchOk(h1);
         assertTrue(l1.out().contains("started in container jweave-router"), l1.out());
         assertTrue(l1.out().contains("without live-restore"), "points the user at live-restore: " + l1.out());
@@ -97,6 +97,11 @@ class RouterContainerTest {
             assertEquals("jweave/router:" + version() + " always host", h.dockerOk("inspect", "--format",
                     "{{.Config.Image}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.NetworkMode}}", "jweave-router").out());
             await(h.name() + " sees both routers up", Duration.ofSeconds(60), () -> bothPeersUp(h), () -> status(h));
+            // the offline image's class-data archive: the router's JVM mapped it (it did not fall back)
+            String pid = h.dockerOk("inspect", "--format", "{{.State.Pid}}", "jweave-router").out().strip();
+            String maps = Files.readString(Path.of("/proc", pid, "maps"));
+            assertTrue(maps.contains("/opt/jweave/router.jsa"), h.name() + ": router JVM (pid " + pid
+                    + ") does not map /opt/jweave/router.jsa");
         }
 
         h1.dockerOk("network", "create", "-d", "jweave", "--ipam-driver", "jweave", "blue");

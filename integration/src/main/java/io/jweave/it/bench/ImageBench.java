@@ -20,8 +20,10 @@ import java.util.regex.Pattern;
  * <li>Image: size of {@code jweave/router:<version>} as dockerd reports it, and of the archive.</li>
  * <li>Start to ready, alternating in the same run on host1 (a mesh of one, fresh data directory
  *     each round): the foreground process ({@code ./jweave launch --foreground}, spawn → plugin
- *     answers) against the container ({@code jweave launch}: container start → plugin answers, as
- *     the CLI reports it, and the whole CLI call).</li>
+ *     answers), without its class-data archive ({@code JWEAVE_CDS=0}, the baseline) and with it,
+ *     against the container ({@code jweave launch}: container start → plugin answers, as the CLI
+ *     reports it, and the whole CLI call; the offline image carries its own archive, and whether
+ *     the container's JVM mapped it is read from its {@code /proc/PID/maps}).</li>
  * <li>RSS of the containerised routers (host1 and host2 meshed, one network) idle, then with N
  *     remote endpoints published by a throwaway mesh member ({@link MeshFiller}), as
  *     {@code bench router} measures the process.</li>
@@ -56,11 +58,20 @@ final class ImageBench {
             System.out.printf("image %s: %.1f MB in dockerd, archive %.1f MB (build/cache check %d ms, load %d ms)%n",
                     image, imageMb, archiveMb, build.elapsed().toMillis(), load.elapsed().toMillis());
 
+            List<String> train = new ArrayList<>(MeshRouter.routerJvm());
+            train.add("cds-archive");
+            Result made = ok(MeshBench.run(CLI, train.toArray(String[]::new)));
+            System.out.printf("process mode's class-data archive made in %d ms%n", made.elapsed().toMillis());
+            List<Double> procBase = new ArrayList<>();
             List<Double> procAnswers = new ArrayList<>();
             List<Double> procReady = new ArrayList<>();
+            boolean mapped = true;
             List<Double> contReady = new ArrayList<>();
             List<Double> contCli = new ArrayList<>();
             for (int i = 1; i <= rounds; i++) {
+                MeshRouter base = MeshRouter.launch(a, "proc-nocds-r" + i, false);
+                procBase.add(base.answersMs());
+                base.stop();
                 MeshRouter p = MeshRouter.launch(a, "proc-r" + i);
                 procAnswers.add(p.answersMs());
                 procReady.add(p.readyMs());
@@ -69,9 +80,12 @@ final class ImageBench {
                 Matcher m = READY.matcher(l.out());
                 contReady.add(m.find() ? Double.parseDouble(m.group(1)) * 1000 : Double.NaN);
                 contCli.add(l.elapsed().toNanos() / 1e6);
+                boolean inMaps = mapsArchive(MeshBench.containerPid(a, "jweave-router"));
+                mapped &= inMaps;
                 ok(stop(a, jweave, "cont-r" + i));
-                System.out.printf("round %d: process answers after %.0f ms; container answers %.0f ms after its start"
-                        + " (jweave launch took %.0f ms)%n", i, procAnswers.get(i - 1), contReady.get(i - 1), contCli.get(i - 1));
+                System.out.printf("round %d: process answers after %.0f ms without the class-data archive, %.0f ms with it;"
+                        + " container answers %.0f ms after its start (jweave launch took %.0f ms; archive mapped: %s)%n", i,
+                        procBase.get(i - 1), procAnswers.get(i - 1), contReady.get(i - 1), contCli.get(i - 1), inMaps);
             }
 
             ok(launch(a, jweave, "cont-rss"));
@@ -100,18 +114,20 @@ final class ImageBench {
             stop(a, jweave, "cont-rss");
             stop(b, jweave, "cont-rss");
 
-            double pa = MeshStats.median(MeshStats.of(procAnswers));
+            double pa = MeshStats.median(MeshStats.of(procBase));
             double cr = MeshStats.median(MeshStats.of(contReady));
             double cc = MeshStats.median(MeshStats.of(contCli));
             System.out.println();
             System.out.printf("| image | size in dockerd | archive (docker load) |%n|---|---|---|%n| %s | %.1f MB | %.1f MB |%n",
                     image, imageMb, archiveMb);
             System.out.println();
-            System.out.println("| router start to ready (mesh of one) | rounds | p50 ms | min | max | ratio to process |");
+            System.out.println("| router start to ready (mesh of one) | rounds | p50 ms | min | max | ratio to process without archive |");
             System.out.println("|---|---|---|---|---|---|");
-            row("process: `jweave launch --foreground` spawned → plugin answers", procAnswers, pa);
+            row("process without class-data archive (`JWEAVE_CDS=0`): spawned → plugin answers", procBase, pa);
+            row("process with class-data archive: spawned → plugin answers", procAnswers, pa);
             row("container: container start → plugin answers", contReady, pa);
             row("container: whole `jweave launch` call (CLI JVM, image check, create, start, wait)", contCli, pa);
+            System.out.printf("%nthe container's JVM mapped %s in every round: %s%n", "/opt/jweave/router.jsa", mapped);
             System.out.println();
             System.out.println("| containerised router | RSS host1 MiB | RSS host2 MiB |");
             System.out.println("|---|---|---|");
@@ -127,6 +143,15 @@ final class ImageBench {
         double[] a = MeshStats.of(v);
         System.out.printf("| %s | %d | %.0f | %.0f | %.0f | %.2f |%n", what, a.length, MeshStats.median(a), MeshStats.min(a),
                 MeshStats.max(a), MeshStats.median(a) / base);
+    }
+
+    /** Whether the process maps the image's class-data archive (it is mapped while the JVM runs). */
+    private static boolean mapsArchive(long pid) {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/" + pid + "/maps")).contains("/opt/jweave/router.jsa");
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private static Result ok(Result r) {

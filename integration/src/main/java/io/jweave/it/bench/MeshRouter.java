@@ -69,8 +69,20 @@ final class MeshRouter {
      * wrapper's check that the jars are current is part of what is measured).
      */
     static MeshRouter launch(SimHost host, String tag, String... peers) {
+        return launch(host, tag, true, peers);
+    }
+
+    /**
+     * As {@link #launch(SimHost, String, String...)}; with {@code classDataArchive} false the wrapper
+     * runs the router without its class-data archive ({@code JWEAVE_CDS=0}), the baseline.
+     */
+    static MeshRouter launch(SimHost host, String tag, boolean classDataArchive, String... peers) {
         Path dataDir = host.runDir().resolve(tag);
-        List<String> cmd = new ArrayList<>(routerJvm());
+        List<String> cmd = new ArrayList<>();
+        if (!classDataArchive) {
+            cmd.addAll(List.of("env", "JWEAVE_CDS=0"));
+        }
+        cmd.addAll(routerJvm());
         cmd.addAll(RouterProcess.launchArguments(host, dataDir));
         cmd.addAll(List.of(peers));
         long ms = System.currentTimeMillis();

@@ -20,7 +20,9 @@ import java.util.stream.Stream;
  * <p>Start to ready: {@code ./jweave launch --foreground} spawned on host1 (a mesh of one), then on
  * host2 joining host1; time from the spawn until the router printed "jweave router NAME ready"
  * (printed after the mesh is joined and the plugin socket is served) and until its socket answered
- * {@code Plugin.Activate}. Fresh data directories every round; the jars are already built.
+ * {@code Plugin.Activate}. Fresh data directories every round; the jars are already built. Each
+ * round starts the pair twice, alternating: without the class-data archive ({@code JWEAVE_CDS=0},
+ * the baseline) and with it (as shipped; the archive is made once before the rounds).
  *
  * <p>RSS: VmRSS of each router's JVM after 15 s idle (one network, no endpoint), then after a
  * throwaway mesh member ({@link MeshFiller}, in host2's namespace) published N endpoint rows of a
@@ -38,12 +40,15 @@ final class MeshRouterBench {
 
     static void run(int rounds, int endpoints) throws Exception {
         MeshBench.header("Router start to ready and RSS (" + rounds + " rounds; " + endpoints + " remote endpoints)");
-        List<Double> firstReady = new ArrayList<>();
-        List<Double> firstAnswers = new ArrayList<>();
-        List<Double> joinReady = new ArrayList<>();
-        List<Double> joinAnswers = new ArrayList<>();
-        Map<String, List<Double>> phases1 = new LinkedHashMap<>();
-        Map<String, List<Double>> phases2 = new LinkedHashMap<>();
+        // index 0: without the class-data archive (baseline), 1: with it
+        List<List<Double>> firstReady = List.of(new ArrayList<>(), new ArrayList<>());
+        List<List<Double>> firstAnswers = List.of(new ArrayList<>(), new ArrayList<>());
+        List<List<Double>> joinReady = List.of(new ArrayList<>(), new ArrayList<>());
+        List<List<Double>> joinAnswers = List.of(new ArrayList<>(), new ArrayList<>());
+        List<Map<String, List<Double>>> phases1 = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+        List<Map<String, List<Double>>> phases2 = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+        String[] variant = {"no class-data archive", "class-data archive"};
+        List<List<Double>> readyRss = List.of(new ArrayList<>(), new ArrayList<>());
         double[] idle = new double[2];
         double[] loaded = new double[2];
         double programmedMs;
@@ -59,28 +64,41 @@ final class MeshRouterBench {
                 jvmFloor.add(v.elapsed().toNanos() / 1e6);
             }
         }
+        // the archive the wrapper uses, made now so that no round pays for it
+        List<String> train = new ArrayList<>(MeshRouter.routerJvm());
+        train.add("cds-archive");
+        Result made = MeshBench.run(Duration.ofMinutes(5), train.toArray(String[]::new));
+        if (!made.ok()) {
+            throw new IllegalStateException("cannot make the class-data archive: " + made.describe());
+        }
+        System.out.printf("class-data archive made (training start) in %d ms%n", made.elapsed().toMillis());
         try (Testbed tb = Testbed.builder().hosts(2).image(false).start()) {
             SimHost a = tb.host(1);
             SimHost b = tb.host(2);
             MeshRouter r1 = null;
             MeshRouter r2 = null;
             for (int i = 0; i < rounds; i++) {
-                String tag = "jweave-r" + (i + 1);
-                r1 = MeshRouter.launch(a, tag);
-                r2 = MeshRouter.launch(b, tag, a.underlayIp());
-                firstReady.add(r1.readyMs());
-                firstAnswers.add(r1.answersMs());
-                joinReady.add(r2.readyMs());
-                joinAnswers.add(r2.answersMs());
-                phases(r1, phases1);
-                phases(r2, phases2);
-                System.out.printf("round %d: first router ready %.0f ms (answers %.0f ms), joining router ready %.0f ms"
-                        + " (answers %.0f ms); mesh join took %.0f / %.0f ms%n", i + 1, r1.readyMs(), r1.answersMs(),
-                        r2.readyMs(), r2.answersMs(), r1.logNumberAfter("joined as " + a.name() + " in "),
-                        r2.logNumberAfter("joined as " + b.name() + " in "));
-                if (i < rounds - 1) {
-                    r2.stop();
-                    r1.stop();
+                for (int v = 0; v < 2; v++) {
+                    String tag = "jweave-r" + (i + 1) + (v == 0 ? "-nocds" : "-cds");
+                    r1 = MeshRouter.launch(a, tag, v == 1);
+                    r2 = MeshRouter.launch(b, tag, v == 1, a.underlayIp());
+                    firstReady.get(v).add(r1.readyMs());
+                    firstAnswers.get(v).add(r1.answersMs());
+                    joinReady.get(v).add(r2.readyMs());
+                    joinAnswers.get(v).add(r2.answersMs());
+                    phases(r1, phases1.get(v));
+                    readyRss.get(v).add(r1.rssMiB());
+                    readyRss.get(v).add(r2.rssMiB());
+                    phases(r2, phases2.get(v));
+                    System.out.printf("round %d, %s: first router ready %.0f ms (answers %.0f ms), joining router ready"
+                            + " %.0f ms (answers %.0f ms); mesh join took %.0f / %.0f ms; RSS %.0f / %.0f MiB%n", i + 1,
+                            variant[v], r1.readyMs(), r1.answersMs(), r2.readyMs(), r2.answersMs(),
+                            r1.logNumberAfter("joined as " + a.name() + " in "),
+                            r2.logNumberAfter("joined as " + b.name() + " in "), r1.rssMiB(), r2.rssMiB());
+                    if (i < rounds - 1 || v == 0) {
+                        r2.stop();
+                        r1.stop();
+                    }
                 }
             }
 
@@ -137,21 +155,33 @@ final class MeshRouterBench {
             }
         }
         System.out.println();
-        System.out.println("| router | rounds | ready p50 ms | min | max | plugin answers p50 ms |");
-        System.out.println("|---|---|---|---|---|---|");
-        readyRow("first (mesh of one)", firstReady, firstAnswers);
-        readyRow("joining an existing mesh", joinReady, joinAnswers);
+        System.out.println("| router | rounds | ready p50 ms | min | max | plugin answers p50 ms | answers: ratio to no archive |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        for (int v = 0; v < 2; v++) {
+            readyRow("first (mesh of one), " + variant[v], firstReady.get(v), firstAnswers.get(v), firstAnswers.get(0));
+        }
+        for (int v = 0; v < 2; v++) {
+            readyRow("joining an existing mesh, " + variant[v], joinReady.get(v), joinAnswers.get(v), joinAnswers.get(0));
+        }
+        System.out.printf("%nRSS just after ready (both routers, all rounds, median): %.0f MiB without the archive,"
+                + " %.0f MiB with it%n", MeshStats.median(MeshStats.of(readyRss.get(0))),
+                MeshStats.median(MeshStats.of(readyRss.get(1))));
         System.out.printf("%nJVM floor: `Main version` with the same JVM, flags and class path: %.0f ms (median of %d)%n",
                 MeshStats.median(MeshStats.of(jvmFloor)), jvmFloor.size());
         System.out.println();
         System.out.println("Where start-up time goes (median ms after spawning `./jweave launch`, from the router log):");
         System.out.println();
-        System.out.println("| log line | first router | joining router |");
-        System.out.println("|---|---|---|");
-        for (String k : phases1.keySet()) {
-            System.out.printf("| %s | %s | %s |%n", k, MeshBench.fmt(MeshStats.median(MeshStats.of(phases1.get(k)))),
-                    MeshBench.fmt(MeshStats.median(MeshStats.of(phases2.get(k)))));
+        System.out.println("| log line | first, no archive | first, archive | joining, no archive | joining, archive |");
+        System.out.println("|---|---|---|---|---|");
+        for (String k : phases1.get(0).keySet()) {
+            System.out.printf("| %s | %s | %s | %s | %s |%n", k,
+                    MeshBench.fmt(MeshStats.median(MeshStats.of(phases1.get(0).get(k)))),
+                    MeshBench.fmt(MeshStats.median(MeshStats.of(phases1.get(1).get(k)))),
+                    MeshBench.fmt(MeshStats.median(MeshStats.of(phases2.get(0).get(k)))),
+                    MeshBench.fmt(MeshStats.median(MeshStats.of(phases2.get(1).get(k)))));
         }
+        System.out.println();
+        System.out.println("RSS below: the routers of the last round (with the class-data archive, as shipped).");
         System.out.println();
         System.out.println("| router state | RSS host1 MiB | RSS host2 MiB | heap used/committed (host1 / host2) |");
         System.out.println("|---|---|---|---|");
@@ -163,10 +193,11 @@ final class MeshRouterBench {
         System.out.printf("goals: ready <= 3000 ms, RSS <= 160 MiB%n");
     }
 
-    private static void readyRow(String what, List<Double> ready, List<Double> answers) {
+    private static void readyRow(String what, List<Double> ready, List<Double> answers, List<Double> baseAnswers) {
         double[] v = MeshStats.of(ready);
-        System.out.printf("| %s | %d | %.0f | %.0f | %.0f | %.0f |%n", what, v.length, MeshStats.median(v), MeshStats.min(v),
-                MeshStats.max(v), MeshStats.median(MeshStats.of(answers)));
+        double answered = MeshStats.median(MeshStats.of(answers));
+        System.out.printf("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.2f |%n", what, v.length, MeshStats.median(v),
+                MeshStats.min(v), MeshStats.max(v), answered, answered / MeshStats.median(MeshStats.of(baseAnswers)));
     }
 
     private static void phases(MeshRouter r, Map<String, List<Double>> into) {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         scope = CommandLine.ScopeType.INHERIT,
         versionProvider = VersionCommand.Provider.class,
         description = "Overlay network for Docker: VXLAN between hosts, state shared by a Hazelcast mesh.",
-        subcommands = {LaunchCommand.class, StopCommand.class, ImageCommand.class, StatusCommand.class, VersionCommand.class, SelfCheckCommand.class,
+        subcommands = {LaunchCommand.class, StopCommand.class, CdsArchiveCommand.class, ImageCommand.class, StatusCommand.class, VersionCommand.class, SelfCheckCommand.class,
                 PeersCommand.class,
                 ConnectCommand.class,
                 ForgetCommand.class,

@@ -38,7 +38,10 @@ import java.util.zip.ZipFile;
  *
  * <p>Layout (the same as {@code packaging/Dockerfile} on eclipse-temurin:17-jre): the runtime at
  * {@code /opt/java/openjdk}, the jars at {@code /opt/jweave/lib}, entrypoint = the router in the
- * foreground with the JVM flags of {@code packaging/jvm.options}. The archive is cached under
+ * foreground with the JVM flags of {@code packaging/jvm.options}. Unlike the Dockerfile's image it
+ * also carries a class-data-sharing archive of the router's classes, {@value #CDS_ARCHIVE}, made at
+ * build time by a training start with the image's runtime and jars ({@link ClassDataArchive}), and
+ * lists the jars on the class path in name order. The archive is cached under
  * {@code JWEAVE_HOME/target/image/}, keyed by a hash of what goes in (JDK, flags, modules, and each
  * jar's name, size and modification time); the image carries
  * that key as the label {@value #CONTENT_LABEL}, so a rebuilt router gives a new image.
@@ -48,13 +51,15 @@ final class RouterImage {
     static final String CONTENT_LABEL = "io.jweave.image.content";
     static final String JAVA_HOME = "/opt/java/openjdk";
     static final String APP_LIB = "/opt/jweave/lib";
+    /** The class-data-sharing archive of the offline image, made at build time ({@link ClassDataArchive}). */
+    static final String CDS_ARCHIVE = "/opt/jweave/router.jsa";
     /** The modules of the runtime: java.se (the JVM flags add it), and what jdeps finds beyond it. */
     static final List<String> MODULES = List.of("java.se", "jdk.unsupported", "jdk.management", "jdk.net",
             "jdk.jfr", "jdk.crypto.ec", "jdk.zipfs");
     private static final List<String> DESKTOP_NATIVES = List.of("libawt.so", "libawt_headless.so", "libawt_xawt.so",
             "libfontmanager.so", "libjavajpeg.so", "libjawt.so", "liblcms.so", "libmlib_image.so", "libsplashscreen.so",
             "libjsound.so");
-    private static final int FORMAT_VERSION = 3; // bump when the layout below changes
+    private static final int FORMAT_VERSION = 4; // bump when the layout below changes
     private static final Pattern LDD_PATH = Pattern.compile("(/\\S+)\\s+\\(0x");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -88,13 +93,38 @@ final class RouterImage {
         }
     }
 
-    /** The image's entrypoint: java with the router's flags, the router in the foreground. */
+    /**
+     * The entrypoint of packaging/Dockerfile: java with the router's flags, the jars by wildcard,
+     * the router in the foreground (no class-data archive: see the Dockerfile).
+     */
     static List<String> entrypoint(List<String> jvmOptions) {
         List<String> e = new ArrayList<>();
         e.add(JAVA_HOME + "/bin/java");
         e.addAll(jvmOptions);
         e.addAll(List.of("-cp", APP_LIB + "/*", Main.class.getName(), "launch", "--foreground"));
         return e;
+    }
+
+    /**
+     * The offline image's entrypoint: as {@link #entrypoint(List)}, but with the jars listed in name
+     * order (a class-data archive only matches the class path it was made with, and the order in
+     * which the JVM expands a wildcard is the directory's, which differs between the build directory
+     * and the container) and, when the build made one, the class-data archive.
+     */
+    static List<String> imageEntrypoint(List<String> jvmOptions, String classPath, boolean withArchive) {
+        List<String> e = new ArrayList<>();
+        e.add(JAVA_HOME + "/bin/java");
+        e.addAll(jvmOptions);
+        if (withArchive) {
+            e.add("-XX:SharedArchiveFile=" + CDS_ARCHIVE);
+        }
+        e.addAll(List.of("-cp", classPath, Main.class.getName(), "launch", "--foreground"));
+        return e;
+    }
+
+    /** The image's class path: each jar under {@link #APP_LIB}, in name order. */
+    static String imageClassPath(List<Path> jars) {
+        return String.join(":", jars.stream().map(j -> APP_LIB + "/" + j.getFileName()).sorted().toList());
     }
 
     /** The jars this CLI runs from (the router's jar and its dependencies). */
@@ -137,13 +167,14 @@ final class RouterImage {
             try {
                 Path rootfs = work.resolve("rootfs");
                 populate(rootfs, javaHome, jars);
+                boolean cds = makeClassDataArchive(rootfs, jvmOptions, imageClassPath(jars), verbose);
                 Path out = work.resolve("out");
                 Files.createDirectories(out.resolve("layer"));
                 Path layer = out.resolve("layer/layer.tar");
                 run(List.of("tar", "--numeric-owner", "--owner=0", "--group=0", "--sort=name", "--mtime=@0",
                         "-C", rootfs.toString(), "-cf", layer.toString(), "."));
                 String diffId = "sha256:" + sha256(layer);
-                byte[] config = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config(jvmOptions, key, diffId));
+                byte[] config = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config(imageEntrypoint(jvmOptions, imageClassPath(jars), cds), key, diffId));
                 String configName = sha256(config) + ".json";
                 Files.write(out.resolve(configName), config);
                 ArrayNode manifest = JSON.createArrayNode();
@@ -182,7 +213,32 @@ final class RouterImage {
         }
     }
 
-    private static ObjectNode config(List<String> jvmOptions, String key, String diffId) {
+    /**
+     * Makes the image's class-data archive: a training start of the router with the image's own
+     * runtime and jars, chrooted into the image's root file system so that their paths are the
+     * ones the container has. Needs root (a network namespace, mounts); when it fails the image is
+     * built without an archive (the router then starts slower) and the reason is printed.
+     */
+    private static boolean makeClassDataArchive(Path rootfs, List<String> jvmOptions, String classPath, boolean verbose) {
+        try {
+            // the layer stores every file with modification time 0, and the JVM compares the jars' times
+            try (Stream<Path> files = Files.walk(rootfs)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(0));
+                }
+            }
+            ClassDataArchive.train(new ClassDataArchive.Training(JAVA_HOME + "/bin/java", jvmOptions, classPath, rootfs,
+                    rootfs.resolve(CDS_ARCHIVE.substring(1))), verbose);
+            deleteTree(rootfs.resolve("tmp/hsperfdata_root")); // the training JVM's performance counters
+            return true;
+        } catch (RuntimeException | IOException e) {
+            System.err.println("jweave image: building the image without a class-data archive (the router will start"
+                    + " slower): " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            return false;
+        }
+    }
+
+    private static ObjectNode config(List<String> entrypoint, String key, String diffId) {
         ObjectNode c = JSON.createObjectNode();
         c.put("architecture", "amd64");
         c.put("os", "linux");
@@ -193,7 +249,7 @@ final class RouterImage {
         env.add("JAVA_HOME=" + JAVA_HOME);
         env.add(StopMarker.IN_CONTAINER_ENV + "=1");
         ArrayNode ep = cfg.putArray("Entrypoint");
-        entrypoint(jvmOptions).forEach(ep::add);
+        entrypoint.forEach(ep::add);
         cfg.put("WorkingDir", "/");
         ObjectNode labels = cfg.putObject("Labels");
         labels.put("io.jweave.version", VersionCommand.version());
@@ -201,7 +257,7 @@ final class RouterImage {
         ObjectNode rootfs = c.putObject("rootfs");
         rootfs.put("type", "layers");
         rootfs.putArray("diff_ids").add(diffId);
-        c.putArray("history").addObject().put("created_by", "jweave image (jlink runtime + router jars)");
+        c.putArray("history").addObject().put("created_by", "jweave image (jlink runtime + router jars + class-data archive)");
         return c;
     }
 

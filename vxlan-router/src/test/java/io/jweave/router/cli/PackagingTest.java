@@ -28,6 +28,23 @@ class PackagingTest {
     }
 
     @Test
+    void offlineImageAddsOnlyTheClassDataArchiveAndAnOrderedClassPath() throws Exception {
+        List<String> opts = RouterImage.jvmOptions(PACKAGING.resolve("jvm.options"));
+        String cp = RouterImage.imageClassPath(List.of(Path.of("/x/lib/zstd.jar"), Path.of("/x/jweave-vxlan-router-1.jar"),
+                Path.of("/x/lib/a.jar")));
+        assertEquals(RouterImage.APP_LIB + "/a.jar:" + RouterImage.APP_LIB + "/jweave-vxlan-router-1.jar:"
+                + RouterImage.APP_LIB + "/zstd.jar", cp);
+        List<String> docker = RouterImage.entrypoint(opts);
+        List<String> with = RouterImage.imageEntrypoint(opts, cp, true);
+        List<String> without = RouterImage.imageEntrypoint(opts, cp, false);
+        List<String> expected = new java.util.ArrayList<>(docker);
+        expected.set(expected.indexOf(RouterImage.APP_LIB + "/*"), cp);
+        assertEquals(expected, without);
+        expected.add(expected.indexOf("-cp"), "-XX:SharedArchiveFile=" + RouterImage.CDS_ARCHIVE);
+        assertEquals(expected, with);
+    }
+
+    @Test
     void dockerfileHasTheSameLayoutAndEnvironment() throws Exception {
         List<String> df = dockerfile();
         assertTrue(df.contains("FROM eclipse-temurin:17-jre"), "a standard Java 17 runtime base");
