@@ -128,6 +128,13 @@ class NetNsTest extends KernelTestBase {
         for (Thread t : workers) {
             t.join(5000);
         }
+        // join() returns when the Java thread has finished; its OS thread is torn down a moment later
+        // and is still listed in /proc/self/task until then. A thread really left in a namespace (a
+        // pooled or leaked worker) stays there: wait for the exiting ones, then assert.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!threadsNotIn(root).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         assertEquals(List.of(), threadsNotIn(root), "threads left in another namespace");
     }
 
