@@ -63,10 +63,22 @@ public final class ContainerDnsRoute implements AutoCloseable {
         if (sandboxKey == null || sandboxKey.isEmpty()) {
             return List.of(r);
         }
+        boolean unknownSandbox = false;
         for (EndpointRecord other : state.endpoints()) {
-            if (!other.endpointId().equals(e.endpointId()) && sandboxKey.equals(other.sandboxKey())) {
+            if (other.endpointId().equals(e.endpointId())) {
+                continue;
+            }
+            if (sandboxKey.equals(other.sandboxKey())) {
                 return List.of(); // another jweave endpoint of this sandbox has it
             }
+            unknownSandbox |= other.sandboxKey() == null;
+        }
+        if (!unknownSandbox) {
+            // Every other endpoint's sandbox is known and none is this one: the route can only be there
+            // through one of our interfaces, so it is not. Only when a record cannot tell (a restart lost
+            // an unsaved sandbox key, an endpoint between CreateEndpoint/Leave and Join/DeleteEndpoint)
+            // is the sandbox itself looked at: that costs a namespace entry and a route dump on Join.
+            return List.of(r);
         }
         try {
             if (sandboxHasRoute(Path.of(sandboxKey))) {
