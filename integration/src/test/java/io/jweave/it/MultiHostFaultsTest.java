@@ -156,17 +156,20 @@ class MultiHostFaultsTest {
         String ip2 = ips.get(1);
         String ip3 = ips.get(2);
         // established traffic: a ping loop each way between host1 and host2, five per second
+        long loopStart = System.nanoTime();
         host(1).dockerOk("exec", "-d", "a-host1", "sh", "-c", "ping -i 0.2 " + ip2 + " > /tmp/loop 2>&1");
         host(2).dockerOk("exec", "-d", "a-host2", "sh", "-c", "ping -i 0.2 " + ip1 + " > /tmp/loop 2>&1");
         await("ping loops answered", Duration.ofSeconds(10),
                 () -> answered(host(1), "a-host1", "/tmp/loop").size() >= 5
                         && answered(host(2), "a-host2", "/tmp/loop").size() >= 5);
 
+        long crashAt = System.nanoTime();
         router(2).crash();
         assertFalse(alive(router(2)), "router on host2 still alive after SIGKILL");
         // the others notice (host2 is down in their status) ...
         await("host1 and host3 see host2 gone", FAILURE_TIMEOUT.plusSeconds(10),
                 () -> seesUp(router(1), List.of("host1", "host3")) && seesUp(router(3), List.of("host1", "host3")));
+        long noticedAt = System.nanoTime();
         // ... and react (a sync pass runs on membership changes; give it a moment), yet traffic flows
         MultiHostSupport.sleep(2000);
         for (int round = 0; round < 3; round++) {
@@ -181,6 +184,7 @@ class MultiHostFaultsTest {
         Optional<String> during = MultiHostSupport.datapathMismatch(hosts, routers, "blue");
         assertTrue(during.isEmpty(), "VXLAN entries changed while host2's router was down:\n" + during.orElse(""));
 
+        long restartAt = System.nanoTime();
         router(2).start(); // same data directory
         await("all three routers see each other again", Duration.ofSeconds(30),
                 () -> routers.stream().allMatch(r -> seesUp(r, List.of("host1", "host2", "host3"))));
@@ -203,10 +207,14 @@ class MultiHostFaultsTest {
         TreeSet<Integer> s2 = answered(host(2), "a-host2", "/tmp/loop");
         System.out.printf("crash test: ping loop host1->host2 %d answered, lost %s; host2->host1 %d answered, lost %s%n",
                 s1.size(), missing(s1), s2.size(), missing(s2));
+        // when a ping is lost, say where in the test it fell (seq n left about n * 0.2 s after the loop began)
+        String when = String.format("; the loop began at 0 s, host2's router was killed at %.1f s, the others noticed at"
+                + " %.1f s, it restarted at %.1f s", (crashAt - loopStart) / 1e9, (noticedAt - loopStart) / 1e9,
+                (restartAt - loopStart) / 1e9);
         assertTrue(s1.size() > 50 && missing(s1).isEmpty(), "ping loop host1 -> host2 lost " + missing(s1)
-                + " of " + s1.size());
+                + " of " + s1.size() + when);
         assertTrue(s2.size() > 50 && missing(s2).isEmpty(), "ping loop host2 -> host1 lost " + missing(s2)
-                + " of " + s2.size());
+                + " of " + s2.size() + when);
 
         // new containers on host2 work and reach the others, and are reached
         host(2).run("-d", "--name", "b-host2", "--network", "blue", TestImage.NAME, "sleep", "900");

@@ -39,6 +39,10 @@ final class RouterContainers {
         if (!r.ok()) {
             throw new AssertionError("jweave image --no-load failed: " + r.describe());
         }
+        // the image is meant to carry the class-data archive; a failed training only shows on stderr
+        if (r.err().contains("without a class-data archive")) {
+            throw new AssertionError("jweave image built the image without its class-data archive: " + r.describe());
+        }
         return r.out();
     }
 

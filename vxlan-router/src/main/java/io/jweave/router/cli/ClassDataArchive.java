@@ -58,13 +58,17 @@ final class ClassDataArchive {
     static long train(Training t, boolean verbose) {
         long t0 = System.nanoTime();
         String ns = "jwt-cds-" + ProcessHandle.current().pid();
-        // the work directory must be visible to the training JVM: inside the chroot when there is one
-        Path base = t.chrootDir() != null ? t.chrootDir().resolve("tmp") : t.archive().toAbsolutePath().getParent();
+        // the work directory must be visible to the training JVM: inside the chroot when there is
+        // one, else the system's temporary directory (a short path: the router binds its sockets
+        // there, and a socket path has at most 107 bytes)
         Path work = null;
         Process p = null;
         try {
-            Files.createDirectories(base);
-            work = Files.createTempDirectory(base, "jweave-cds-");
+            if (t.chrootDir() != null) {
+                work = Files.createTempDirectory(Files.createDirectories(t.chrootDir().resolve("tmp")), "jweave-cds-");
+            } else {
+                work = Files.createTempDirectory("jweave-cds-");
+            }
             String inJvm = t.chrootDir() != null ? "/" + t.chrootDir().relativize(work) : work.toString();
             Path log = work.resolve("training.log");
             Path socket = work.resolve("plugin.sock");
@@ -152,6 +156,10 @@ final class ClassDataArchive {
                 return;
             }
             Thread.sleep(20);
+        }
+        if (Files.readString(log).contains(line)) {
+            throw new IllegalStateException("the training router says it is ready, but its plugin socket " + socket
+                    + " did not answer within " + READY_TIMEOUT.toSeconds() + " s");
         }
         throw new IllegalStateException("the training router was not ready within " + READY_TIMEOUT.toSeconds()
                 + " s; log:\n" + Background.tail(log, 20));

@@ -7,11 +7,14 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** One HTTP/1.1 request over a Unix socket ({@code Connection: close}), as the CLI talks to a router. */
 public final class UnixHttp {
     private static final long TIMEOUT_NANOS = 10_000_000_000L;
+    /** The longest socket path the kernel takes ({@code sun_path} is 108 bytes with its NUL). */
+    static final int MAX_SOCKET_PATH = 107;
 
     private UnixHttp() {
     }
@@ -39,6 +42,9 @@ public final class UnixHttp {
 
     /** Sends {@code METHOD path} with a JSON body (or none if null) and reads the whole answer. */
     public static Response request(Path socket, String method, String path, String jsonBody) throws IOException {
+        if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            return requestThroughLink(socket, method, path, jsonBody);
+        }
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
             byte[] body = jsonBody == null ? new byte[0] : jsonBody.getBytes(StandardCharsets.UTF_8);
@@ -74,6 +80,27 @@ public final class UnixHttp {
                 throw new IOException("malformed answer from " + socket);
             }
             return new Response(resp.substring(0, eol), resp.substring(sep + 4));
+        }
+    }
+
+    /**
+     * A socket whose path is longer than the kernel takes (a data directory or build tree deep in
+     * the file system) is reached through a symbolic link in a fresh short-named directory: the
+     * kernel follows links when it resolves a socket path.
+     */
+    private static Response requestThroughLink(Path socket, String method, String path, String jsonBody)
+            throws IOException {
+        Path dir = Files.createTempDirectory("jweave-sock-");
+        try {
+            Path link = Files.createSymbolicLink(dir.resolve("s"), socket.toAbsolutePath());
+            if (link.toString().length() > MAX_SOCKET_PATH) {
+                throw new IOException("socket path " + socket + " is too long (" + socket.toString().length()
+                        + " bytes; at most " + MAX_SOCKET_PATH + ") and the temporary directory is no shorter");
+            }
+            return request(link, method, path, jsonBody);
+        } finally {
+            Files.deleteIfExists(dir.resolve("s"));
+            Files.deleteIfExists(dir);
         }
     }
 }

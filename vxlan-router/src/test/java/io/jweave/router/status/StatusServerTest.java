@@ -109,6 +109,35 @@ class StatusServerTest {
     }
 
     @Test
+    void reachesASocketWhosePathIsLongerThanTheKernelTakes(@TempDir Path dir) throws Exception {
+        // a data directory deep in the file system: its real path is too long for a socket address,
+        // so the server binds through a short alias of the same directory
+        Path d = dir;
+        while (d.toString().length() <= UnixHttp.MAX_SOCKET_PATH) {
+            d = d.resolve("a-rather-long-directory-name");
+        }
+        Path deep = Files.createDirectories(d);
+        Path alias = Files.createSymbolicLink(Files.createTempDirectory("jw").resolve("d"), deep);
+        try (StatusServer s = new StatusServer(alias.resolve("status.sock"), routes())) {
+            s.start();
+            Path longPath = deep.resolve("status.sock");
+            assertTrue(longPath.toString().length() > UnixHttp.MAX_SOCKET_PATH, longPath.toString());
+            UnixHttp.Response r = UnixHttp.request(longPath, "GET", "/status");
+            assertTrue(r.ok(), r.statusLine());
+            assertEquals("h1", JSON.readTree(r.body()).get("name").asText());
+            IOException gone = assertThrows(IOException.class, () -> UnixHttp.request(deep.resolve("none.sock"), "GET", "/status"));
+            assertTrue(gone.getMessage() == null || !gone.getMessage().contains("too long"), String.valueOf(gone.getMessage()));
+        } finally {
+            Files.deleteIfExists(alias);
+            Files.deleteIfExists(alias.getParent());
+        }
+        try (var leftovers = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertTrue(leftovers.noneMatch(p -> p.getFileName().toString().startsWith("jweave-sock-")
+                    && p.toFile().lastModified() > System.currentTimeMillis() - 60_000), "temporary link directory removed");
+        }
+    }
+
+    @Test
     void servesTheSameRoutesOnTheUnixSocketAndOnLoopbackTcp(@TempDir Path dir) throws Exception {
         Path sock = dir.resolve("status.sock");
         try (StatusServer s = new StatusServer(sock, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), routes())) {
