@@ -74,8 +74,15 @@ public final class DnsServer implements AutoCloseable {
     private final Set<ListenerImpl> listeners = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    /** Default number of event loops: one per available processor, at most 4 (each listener has a UDP socket per loop). */
+    /**
+     * Default number of event loops: one per available processor, at most 4 (each listener has a UDP
+     * socket per loop); the system property {@code jweave.dns.threads} sets it (benchmarks, tuning).
+     */
     public static int defaultThreads() {
+        Integer forced = Integer.getInteger("jweave.dns.threads");
+        if (forced != null && forced > 0) {
+            return forced;
+        }
         return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     }
 
