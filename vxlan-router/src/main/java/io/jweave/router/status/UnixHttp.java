@@ -93,9 +93,9 @@ public final class UnixHttp {
         Path dir = Files.createTempDirectory("jweave-sock-");
         try {
             Path link = Files.createSymbolicLink(dir.resolve("s"), socket.toAbsolutePath());
-            if (link.toString().length() > MAX_SOCKET_PATH) {
-                throw new IOException("socket path " + socket + " is too long (" + socket.toString().length()
-                        + " bytes; at most " + MAX_SOCKET_PATH + ") and the temporary directory is no shorter");
+            if (link.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+                throw new IOException("socket path " + socket + " is longer than the " + MAX_SOCKET_PATH
+                        + " bytes a socket address holds, and so is a link to it in the temporary directory " + dir);
             }
             return request(link, method, path, jsonBody);
         } finally {
