@@ -127,6 +127,10 @@ public final class StatusServer implements AutoCloseable {
     }
 
     public void start() throws IOException {
+        if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > UnixHttp.MAX_SOCKET_PATH) {
+            throw new IOException("the status socket path " + socket + " is longer than the " + UnixHttp.MAX_SOCKET_PATH
+                    + " bytes a socket address holds; choose a shorter --data-dir");
+        }
         Files.createDirectories(socket.getParent());
         Files.deleteIfExists(socket); // only our own router writes here; a live one would hold the data dir
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("jweave-status", true),

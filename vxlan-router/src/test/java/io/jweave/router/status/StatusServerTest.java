@@ -131,6 +131,11 @@ class StatusServerTest {
             Files.deleteIfExists(alias);
             Files.deleteIfExists(alias.getParent());
         }
+        // binding there directly is refused with a reason, not with the kernel's error
+        try (StatusServer s = new StatusServer(deep.resolve("status.sock"), routes())) {
+            IOException tooLong = assertThrows(IOException.class, s::start);
+            assertTrue(tooLong.getMessage().contains("choose a shorter --data-dir"), tooLong.getMessage());
+        }
         try (var leftovers = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             assertTrue(leftovers.noneMatch(p -> p.getFileName().toString().startsWith("jweave-sock-")
                     && p.toFile().lastModified() > System.currentTimeMillis() - 60_000), "temporary link directory removed");
