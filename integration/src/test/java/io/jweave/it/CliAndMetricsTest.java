@@ -143,6 +143,13 @@ class CliAndMetricsTest {
                 "jweave connect: --data-dir /nonexistent/jweave does not exist");
         Path file = Files.writeString(h.runDir().resolve("a-file"), "x");
         assertCliError(jweave(h, "status", "--data-dir", file.toString()), "jweave status: --data-dir " + file + " is not a directory");
+        // a data directory or plugin socket whose socket path cannot be bound: refused before anything starts
+        String deep = h.runDir().resolve("d".repeat(110)).toString();
+        assertCliError(jweave(h, "launch", "--foreground", "--data-dir", deep),
+                "jweave launch: --data-dir: the socket path " + deep + "/status.sock is ");
+        assertCliError(jweave(h, "launch", "--foreground", "--plugin-socket", deep + "/jweave.sock"),
+                "jweave launch: --plugin-socket: the socket path " + deep + "/jweave.sock is ");
+        assertFalse(Files.exists(Path.of(deep)), "a refused launch created " + deep);
         // unknown peer for forget
         assertCliError(r1.cli("forget", "198.51.100.99"),
                 "jweave forget: 198.51.100.99 is not a peer of this router (join targets: none)");

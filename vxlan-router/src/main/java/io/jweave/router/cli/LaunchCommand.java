@@ -201,10 +201,22 @@ public final class LaunchCommand implements Callable<Integer> {
         if (!n.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
             throw new IllegalArgumentException("--name \"" + n + "\" must be 1-63 letters, digits, '.', '_' or '-'");
         }
+        requireSocketPath("--plugin-socket", pluginSocket.toAbsolutePath());
+        requireSocketPath("--data-dir", io.jweave.router.status.StatusServer.socketIn(dataDir.toAbsolutePath()));
         InetAddress adv = advertiseAddr != null ? parseAdvertise(advertiseAddr) : defaultRouteAddress();
         return new RouterConfig(n, adv, dockerHost, pluginSocket.toAbsolutePath(), dataDir.toAbsolutePath(),
                 ipallocRange, subnetSize, dnsDomain, vxlanPort, peers, meshPort, clusterName, duration(reclaimGrace),
                 dnsAddr, dnsTtl, dnsUpstreams, http);
+    }
+
+    /** A Unix socket the router will bind: its path must fit a socket address. */
+    private static void requireSocketPath(String option, Path socket) {
+        int bytes = socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > io.jweave.router.status.UnixHttp.MAX_SOCKET_PATH) {
+            throw new IllegalArgumentException(option + ": the socket path " + socket + " is " + bytes
+                    + " bytes long, longer than the " + io.jweave.router.status.UnixHttp.MAX_SOCKET_PATH
+                    + " a socket address holds; choose a shorter path");
+        }
     }
 
     /** {@code IP} or {@code IP:PORT} (IPv4), with a clear error naming the option. */

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 public final class UnixHttp {
     private static final long TIMEOUT_NANOS = 10_000_000_000L;
     /** The longest socket path the kernel takes ({@code sun_path} is 108 bytes with its NUL). */
-    static final int MAX_SOCKET_PATH = 107;
+    public static final int MAX_SOCKET_PATH = 107;
 
     private UnixHttp() {
     }
