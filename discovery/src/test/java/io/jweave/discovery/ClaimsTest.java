@@ -1,7 +1,7 @@
 package io.jweave.discovery;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,25 +24,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClaimsTest {
 
-    private final List<Mesh> started = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() {
-        started.forEach(Mesh::close);
-    }
-
-    private Mesh start(MeshConfig c) {
-        Mesh m = Mesh.start(c);
-        started.add(m);
-        return m;
-    }
+    @RegisterExtension
+    final StartedMeshes meshes = new StartedMeshes();
 
     private List<Mesh> three(String test, Duration grace) {
         String cl = TestSupport.cluster(test);
         int pa = freePort(), pb = freePort(), pc = freePort();
-        Mesh a = start(config(cl, "a", pa).withReclaimGrace(grace));
-        Mesh b = start(config(cl, "b", pb, pa).withReclaimGrace(grace));
-        Mesh c = start(config(cl, "c", pc, pa).withReclaimGrace(grace));
+        Mesh a = meshes.start(config(cl, "a", pa).withReclaimGrace(grace));
+        Mesh b = meshes.start(config(cl, "b", pb, pa).withReclaimGrace(grace));
+        Mesh c = meshes.start(config(cl, "c", pc, pa).withReclaimGrace(grace));
         for (Mesh m : List.of(a, b, c)) {
             await("three known hosts on " + m.localName(), Duration.ofSeconds(5),
                     () -> m.claims().knownHosts().size() == 3 && m.claims().hasQuorum());
@@ -124,7 +114,7 @@ class ClaimsTest {
         });
         long t0 = System.nanoTime();
         c.close();
-        started.remove(c);
+        meshes.release(c);
         await("c gone", Duration.ofSeconds(5), () -> a.members().stream().filter(p -> p.state() == Peer.State.UP).count() == 2);
         assertEquals("c", ba.holderOf("100.64.10.70").orElseThrow(), "kept during the grace period");
         assertTrue(a.claims().hasQuorum(), "2 of 3 known hosts");

@@ -9,10 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Peers added at runtime: two meshes started apart become one after {@link Mesh#connect}, in
@@ -20,18 +19,8 @@ import org.junit.jupiter.api.Test;
  * its mesh's master; {@link Mesh#forget} removes the join target.
  */
 class ConnectTest {
-    private final List<Mesh> started = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() {
-        started.forEach(Mesh::close);
-    }
-
-    private Mesh start(MeshConfig c) {
-        Mesh m = Mesh.start(c);
-        started.add(m);
-        return m;
-    }
+    @RegisterExtension
+    final StartedMeshes meshes = new StartedMeshes();
 
     private static long up(Mesh m) {
         return m.members().stream().filter(p -> p.state() == Peer.State.UP).count();
@@ -45,8 +34,8 @@ class ConnectTest {
         int low = Math.min(p1, p2);
         int high = Math.max(p1, p2);
         // the member with the greater address connects (Hazelcast would merge it anyway) ...
-        Mesh a = start(config(cl, "a", high));
-        Mesh b = start(config(cl, "b", low));
+        Mesh a = meshes.start(config(cl, "a", high));
+        Mesh b = meshes.start(config(cl, "b", low));
         assertTrue(a.connect("127.0.0.1:" + low));
         Duration t1 = await("a and b are one mesh", Duration.ofSeconds(30), () -> up(a) == 2 && up(b) == 2);
         assertEquals(List.of("127.0.0.1:" + low), a.joinTargets());
@@ -55,8 +44,8 @@ class ConnectTest {
         String cl2 = TestSupport.cluster("connect2");
         int q1 = freePort();
         int q2 = freePort();
-        Mesh c = start(config(cl2, "c", Math.min(q1, q2)));
-        Mesh d = start(config(cl2, "d", Math.max(q1, q2)));
+        Mesh c = meshes.start(config(cl2, "c", Math.min(q1, q2)));
+        Mesh d = meshes.start(config(cl2, "d", Math.max(q1, q2)));
         c.connect("127.0.0.1:" + Math.max(q1, q2));
         Duration t2 = await("c and d are one mesh", Duration.ofSeconds(30), () -> up(c) == 2 && up(d) == 2);
         System.out.printf("CONNECT formed a mesh of two in %d ms (greater address connects), %d ms (smaller)%n",
@@ -69,9 +58,9 @@ class ConnectTest {
         int pm = freePort();
         int pa = freePort();
         int pb = freePort();
-        Mesh master = start(config(cl, "m", pm));
-        Mesh a = start(config(cl, "a", pa, pm));
-        Mesh b = start(config(cl, "b", pb));
+        Mesh master = meshes.start(config(cl, "m", pm));
+        Mesh a = meshes.start(config(cl, "a", pa, pm));
+        Mesh b = meshes.start(config(cl, "b", pb));
         await("m and a are one mesh", Duration.ofSeconds(15), () -> up(a) == 2);
         a.connect("127.0.0.1:" + pb);
         Duration t = await("m, a and b are one mesh", Duration.ofSeconds(40),
@@ -84,7 +73,7 @@ class ConnectTest {
         String cl = TestSupport.cluster("forget");
         int pa = freePort();
         int pb = freePort();
-        Mesh a = start(config(cl, "a", pa, pb));
+        Mesh a = meshes.start(config(cl, "a", pa, pb));
         assertEquals(List.of("127.0.0.1:" + pb), a.joinTargets());
         assertTrue(a.forget("127.0.0.1:" + pb));
         assertFalse(a.forget("127.0.0.1:" + pb));

@@ -3,11 +3,10 @@ package io.jweave.discovery;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -22,18 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MeshTest {
 
-    private final List<Mesh> started = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() {
-        started.forEach(Mesh::close);
-    }
-
-    private Mesh start(MeshConfig c) {
-        Mesh m = Mesh.start(c);
-        started.add(m);
-        return m;
-    }
+    @RegisterExtension
+    final StartedMeshes meshes = new StartedMeshes();
 
     @Test
     void hazelcastConfigSendsNothingAnywhereUnasked() {
@@ -76,9 +65,9 @@ class MeshTest {
     void joinsThroughOnePeerAndMeasuresStartup() {
         String cl = TestSupport.cluster("join");
         int pa = freePort(), pb = freePort(), pc = freePort();
-        Mesh a = start(config(cl, "a", pa));
-        Mesh b = start(config(cl, "b", pb, pa));
-        Mesh c = start(config(cl, "c", pc, pb));          // knows only b
+        Mesh a = meshes.start(config(cl, "a", pa));
+        Mesh b = meshes.start(config(cl, "b", pb, pa));
+        Mesh c = meshes.start(config(cl, "c", pc, pb));          // knows only b
         await("three members everywhere", Duration.ofSeconds(5),
                 () -> a.members().stream().filter(p -> p.state() == Peer.State.UP).count() == 3);
         assertEquals(List.of("a", "b", "c"), c.members().stream().map(Peer::name).toList());
@@ -94,9 +83,9 @@ class MeshTest {
     void refusesASecondMemberWithTheSameName() {
         String cl = TestSupport.cluster("clash");
         int pa = freePort(), pb = freePort(), pc = freePort();
-        start(config(cl, "a", pa));
-        Mesh b = start(config(cl, "b", pb, pa));
-        MeshException e = assertThrows(MeshException.class, () -> start(config(cl, "b", pc, pa)));
+        meshes.start(config(cl, "a", pa));
+        Mesh b = meshes.start(config(cl, "b", pb, pa));
+        MeshException e = assertThrows(MeshException.class, () -> meshes.start(config(cl, "b", pc, pa)));
         assertEquals(MeshException.Kind.NAME_CLASH, e.kind());
         assertTrue(e.getMessage().contains("\"b\" is already used by the router at 127.0.0.1:" + pb), e.getMessage());
         assertTrue(e.getMessage().contains("this router (127.0.0.1:" + pc + ")"), e.getMessage());
@@ -108,9 +97,9 @@ class MeshTest {
     void publishedRowsReachTheOthersWithEventsAndGoWhenTheOwnerLeaves() {
         String cl = TestSupport.cluster("rows");
         int pa = freePort(), pb = freePort(), pc = freePort();
-        Mesh a = start(config(cl, "a", pa));
-        Mesh b = start(config(cl, "b", pb, pa));
-        Mesh c = start(config(cl, "c", pc, pa));
+        Mesh a = meshes.start(config(cl, "a", pa));
+        Mesh b = meshes.start(config(cl, "b", pb, pa));
+        Mesh c = meshes.start(config(cl, "c", pc, pa));
         List<String> events = new CopyOnWriteArrayList<>();
         a.endpoints().subscribe(new TableListener<>() {
             @Override
@@ -153,7 +142,7 @@ class MeshTest {
 
         long t0 = System.nanoTime();
         c.close();
-        started.remove(c);
+        meshes.release(c);
         Duration gone = await("c's rows gone from a and b", Duration.ofSeconds(5),
                 () -> a.endpoints().byOwner("c").isEmpty() && b.endpoints().byOwner("c").isEmpty()
                         && events.contains("removed c/ep3"));
@@ -168,15 +157,15 @@ class MeshTest {
     void rowsComeBackAfterTheOwnerRejoins() {
         String cl = TestSupport.cluster("rejoin");
         int pa = freePort(), pb = freePort();
-        Mesh a = start(config(cl, "a", pa));
-        Mesh b = start(config(cl, "b", pb, pa));
+        Mesh a = meshes.start(config(cl, "a", pa));
+        Mesh b = meshes.start(config(cl, "b", pb, pa));
         b.endpoints().publish("ep1", endpoint("blue", "100.64.0.2", "b"));
         await("row on a", Duration.ofSeconds(3), () -> a.endpoints().all().size() == 1);
         // someone else's copy is damaged (e.g. a stale merge): the owner repairs it
         b.endpoints().resync();
         a.close();
-        started.remove(a);
-        Mesh a2 = start(config(cl, "a", pa, pb));
+        meshes.release(a);
+        Mesh a2 = meshes.start(config(cl, "a", pa, pb));
         await("b's row re-published to the restarted a", Duration.ofSeconds(5),
                 () -> a2.endpoints().get("b", "ep1").isPresent());
     }

@@ -32,10 +32,6 @@ import java.util.regex.Pattern;
 final class ImageBench {
     private static final Pattern READY = Pattern.compile("ready in ([0-9.]+) s");
     private static final Pattern SIZE = Pattern.compile("^(\\S+) ([0-9.]+) MB", Pattern.MULTILINE);
-    private static final String NET = "rss";
-    private static final String NET_SUBNET = "100.64.240.0/20";
-    private static final String FIRST_IP = "100.64.241.0";
-    private static final int FILLER_PORT = 6790;
     private static final long SETTLE_MS = 15_000;
     private static final Duration CLI = Duration.ofMinutes(5);
 
@@ -90,21 +86,15 @@ final class ImageBench {
 
             ok(launch(a, jweave, "cont-rss"));
             ok(launch(b, jweave, "cont-rss", a.underlayIp()));
-            a.dockerOk("network", "create", "-d", "jweave", "--ipam-driver", "jweave", "--subnet", NET_SUBNET, NET);
-            MeshBench.awaitNetwork(b, NET, Duration.ofSeconds(60));
+            a.dockerOk("network", "create", "-d", "jweave", "--ipam-driver", "jweave", "--subnet", MeshFiller.SUBNET, MeshFiller.NETWORK);
+            MeshBench.awaitNetwork(b, MeshFiller.NETWORK, Duration.ofSeconds(60));
             String ns1 = awaitNetns(a, "cont-rss");
             String ns2 = awaitNetns(b, "cont-rss");
             MeshBench.sleep(SETTLE_MS);
             double[] idle = {rss(a), rss(b)};
             System.out.printf("idle (1 network, 0 endpoints): RSS %.0f MiB (host1), %.0f MiB (host2)%n", idle[0], idle[1]);
 
-            List<String> cmd = new ArrayList<>();
-            cmd.add(ProcessHandle.current().info().command().orElse("java"));
-            cmd.addAll(MeshBench.javaOpens());
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MeshFiller.class.getName(), "filler",
-                    b.underlayIp(), Integer.toString(FILLER_PORT), a.underlayIp(), NET, FIRST_IP, Integer.toString(endpoints),
-                    "198.51.100.20"));
-            HostProcess filler = b.spawnInNetns("mesh-filler", cmd);
+            HostProcess filler = MeshFiller.spawn(b, a, endpoints);
             awaitEntries(a, ns1, endpoints, Duration.ofSeconds(180), filler);
             awaitEntries(b, ns2, endpoints, Duration.ofSeconds(180), filler);
             MeshBench.sleep(SETTLE_MS);
@@ -206,7 +196,7 @@ final class ImageBench {
             Result fdb = h.execOnHost(Duration.ofSeconds(30), "nsenter", "--net=" + ns, "bridge", "fdb", "show", "dev", dev);
             Result neigh = h.execOnHost(Duration.ofSeconds(30), "nsenter", "--net=" + ns, "ip", "neigh", "show", "dev", dev,
                     "nud", "permanent");
-            f = fdb.out().lines().filter(l -> l.contains(" dst 198.51.100.20")).count();
+            f = fdb.out().lines().filter(l -> l.contains(" dst " + MeshFiller.VTEP_PREFIX)).count();
             g = neigh.out().lines().filter(l -> l.startsWith("100.64.24") || l.startsWith("100.64.25")).count();
             if (f == n && g == n) {
                 return;

@@ -3,7 +3,10 @@ package io.jweave.it.bench;
 import io.jweave.discovery.EndpointRecord;
 import io.jweave.discovery.Mesh;
 import io.jweave.discovery.MeshConfig;
+import io.jweave.it.testbed.HostProcess;
+import io.jweave.it.testbed.SimHost;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -11,15 +14,34 @@ import java.util.concurrent.CountDownLatch;
  * A throwaway mesh member for the router benchmark: joins the mesh and publishes N endpoint rows
  * of one network (as if N containers ran on hosts that do not exist), so that the routers hold N
  * remote endpoints and program N FDB + N neighbour entries, without starting N containers.
- * Runs inside a simulated host's network namespace (started by {@link MeshRouterBench}) and stays
- * until SIGTERM.
+ * Runs inside a simulated host's network namespace (started with {@link #spawn} by
+ * {@link MeshRouterBench} and {@link ImageBench}) and stays until SIGTERM.
  *
  * <pre>MeshFiller NAME ADVERTISE PORT PEER NETWORK FIRST_IP COUNT VTEP_PREFIX</pre>
  * e.g. {@code filler 198.51.100.12 6790 198.51.100.11 rss 100.64.241.0 1000 198.51.100.20}: VTEPs
  * 198.51.100.200 .. 198.51.100.203 (addresses nobody has; entries only, no packet is sent).
  */
 public final class MeshFiller {
+    /** The network the filler's endpoints belong to, and its subnet (create it before spawning). */
+    static final String NETWORK = "rss";
+    static final String SUBNET = "100.64.240.0/20";
+    static final String FIRST_IP = "100.64.241.0";
+    static final int PORT = 6790;
+    /** The filler's endpoints sit behind VTEPs VTEP_PREFIX0..3: FDB entries to them are its. */
+    static final String VTEP_PREFIX = "198.51.100.20";
+
     private MeshFiller() {
+    }
+
+    /** Starts a filler with {@code count} endpoints in {@code on}'s namespace, joining {@code peer}'s mesh. */
+    static HostProcess spawn(SimHost on, SimHost peer, int count) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(MeshBench.javaOpens());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MeshFiller.class.getName(), "filler",
+                on.underlayIp(), Integer.toString(PORT), peer.underlayIp(), NETWORK, FIRST_IP, Integer.toString(count),
+                VTEP_PREFIX));
+        return on.spawnInNetns("mesh-filler", cmd);
     }
 
     public static void main(String[] args) throws Exception {

@@ -29,10 +29,6 @@ import java.util.stream.Stream;
  * network both hosts have, which makes each router program N FDB + N neighbour entries.
  */
 final class MeshRouterBench {
-    private static final String NET = "rss";
-    private static final String NET_SUBNET = "100.64.240.0/20";
-    private static final String FIRST_IP = "100.64.241.0";
-    private static final int FILLER_PORT = 6790;
     private static final long SETTLE_MS = 15_000;
 
     private MeshRouterBench() {
@@ -102,8 +98,8 @@ final class MeshRouterBench {
                 }
             }
 
-            a.dockerOk("network", "create", "-d", "jweave", "--ipam-driver", "jweave", "--subnet", NET_SUBNET, NET);
-            MeshBench.awaitNetwork(b, NET, Duration.ofSeconds(30));
+            a.dockerOk("network", "create", "-d", "jweave", "--ipam-driver", "jweave", "--subnet", MeshFiller.SUBNET, MeshFiller.NETWORK);
+            MeshBench.awaitNetwork(b, MeshFiller.NETWORK, Duration.ofSeconds(30));
             Path ns1 = awaitNetns(r1);
             Path ns2 = awaitNetns(r2);
             MeshBench.sleep(SETTLE_MS);
@@ -113,13 +109,7 @@ final class MeshRouterBench {
             System.out.printf("idle (1 network, 0 endpoints, %d s after start): RSS %.0f MiB (host1), %.0f MiB (host2)%n",
                     SETTLE_MS / 1000, idle[0], idle[1]);
 
-            List<String> cmd = new ArrayList<>();
-            cmd.add(ProcessHandle.current().info().command().orElse("java"));
-            cmd.addAll(MeshBench.javaOpens());
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MeshFiller.class.getName(), "filler",
-                    b.underlayIp(), Integer.toString(FILLER_PORT), a.underlayIp(), NET, FIRST_IP, Integer.toString(endpoints),
-                    "198.51.100.20"));
-            HostProcess filler = b.spawnInNetns("mesh-filler", cmd);
+            HostProcess filler = MeshFiller.spawn(b, a, endpoints);
             awaitLog(filler, "filler: published", Duration.ofSeconds(120));
             long t0 = System.nanoTime();
             awaitEntries(r1, ns1, endpoints, Duration.ofSeconds(120));
@@ -245,7 +235,7 @@ final class MeshRouterBench {
     private static int[] entries(Path ns, String dev) {
         String fdb = MeshBench.sh("nsenter", "--net=" + ns, "bridge", "fdb", "show", "dev", dev);
         String neigh = MeshBench.sh("nsenter", "--net=" + ns, "ip", "neigh", "show", "dev", dev, "nud", "permanent");
-        int f = (int) fdb.lines().filter(l -> l.contains(" dst 198.51.100.20")).count();
+        int f = (int) fdb.lines().filter(l -> l.contains(" dst " + MeshFiller.VTEP_PREFIX)).count();
         int n = (int) neigh.lines().filter(l -> l.startsWith("100.64.24") || l.startsWith("100.64.25")).count();
         return new int[] {f, n};
     }

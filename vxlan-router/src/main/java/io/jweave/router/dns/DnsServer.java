@@ -212,7 +212,7 @@ public final class DnsServer implements AutoCloseable {
                 .handler(new UdpHandler(network, forwarders.get(loop)));
         try {
             return b.bind(addr).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // syncUninterruptibly rethrows Netty's checked bind error (NativeIoException) undeclared
             throw new IllegalStateException(what + " (UDP): " + e.getMessage(), e);
         }
     }
@@ -243,7 +243,7 @@ public final class DnsServer implements AutoCloseable {
                 });
         try {
             return b.bind(addr).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // as in bindUdp: the bind error is a checked exception, rethrown undeclared
             throw new IllegalStateException(what + " (TCP): " + e.getMessage(), e);
         }
     }

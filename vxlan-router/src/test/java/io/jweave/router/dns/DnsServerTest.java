@@ -368,6 +368,19 @@ class DnsServerTest {
     }
 
     @Test
+    void aPortWhoseTcpSideIsTakenIsAClearErrorAndLeavesTheUdpSideFree() throws IOException {
+        try (ServerSocket t = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            InetSocketAddress at = new InetSocketAddress(t.getInetAddress(), t.getLocalPort());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> server.listen("green", at));
+            assertTrue(e.getMessage().startsWith("cannot listen for DNS of network green on 127.0.0.1:" + at.getPort()
+                    + " (TCP)"), e.getMessage());
+            try (DatagramSocket u = new DatagramSocket(at)) {
+                assertTrue(u.isBound(), "the UDP sockets bound before the TCP failure were closed");
+            }
+        }
+    }
+
+    @Test
     void manyQueriesFromManyClientsAllGetTheirOwnAnswers() throws Exception {
         List<Thread> threads = new ArrayList<>();
         List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
