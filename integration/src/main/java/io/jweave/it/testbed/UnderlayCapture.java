@@ -236,10 +236,7 @@ public final class UnderlayCapture implements AutoCloseable {
             }
             String lib = System.getProperty(LIB_PROPERTY);
             if (lib == null) {
-                lib = findLibpcap(LIBPCAP_DIRS).map(Path::toString).orElseThrow(() -> new TestbedException(
-                        "libpcap is not installed (no libpcap.so.0.8, libpcap.so.1 or libpcap.so in "
-                                + String.join(", ", LIBPCAP_DIRS) + "): install libpcap0.8 (apt-get install libpcap0.8,"
-                                + " or scripts/install-prereqs.sh tests)"));
+                lib = findLibpcap(LIBPCAP_DIRS).map(Path::toString).orElseThrow(() -> libpcapMissing(LIBPCAP_DIRS));
                 System.setProperty(LIB_PROPERTY, lib);
             }
             try {
@@ -262,6 +259,12 @@ public final class UnderlayCapture implements AutoCloseable {
 
     static final List<String> LIBPCAP_DIRS = List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
             "/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib");
+
+    static TestbedException libpcapMissing(List<String> dirs) {
+        return new TestbedException("libpcap is not installed (no libpcap.so.0.8, libpcap.so.1 or libpcap.so in "
+                + String.join(", ", dirs) + "): install libpcap0.8 (apt-get install libpcap0.8,"
+                + " or scripts/install-prereqs.sh tests)");
+    }
 
     static Optional<Path> findLibpcap(List<String> dirs) {
         for (String name : List.of("libpcap.so.0.8", "libpcap.so.1", "libpcap.so")) {
@@ -685,6 +688,14 @@ public final class UnderlayCapture implements AutoCloseable {
         }
         put16(c, csumAt, cs);
         return c;
+    }
+
+    /**
+     * Whether the IPv4 header and UDP/TCP checksums of the frame are complete and right. Frames
+     * captured on veths usually are not (checksum offload): see {@link #fixChecksums}.
+     */
+    public static boolean checksumsValid(byte[] frame) {
+        return Arrays.equals(frame, fixChecksums(frame));
     }
 
     private static int sum(byte[] b, int off, int len, long acc) {

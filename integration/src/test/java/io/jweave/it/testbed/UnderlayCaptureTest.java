@@ -145,6 +145,15 @@ class UnderlayCaptureTest {
             assertTrue(all.count() > 8 + 4, "ARP and TCP frames besides the datagrams: " + all.count());
             assertEquals(0, all.dropped());
 
+            // checksum fix-up, checked by an independent one's-complement sum (pseudo-header + segment)
+            for (UnderlayCapture.L4 p : all.ipv4()) {
+                byte[] fixed = UnderlayCapture.fixChecksums(p.frame());
+                UnderlayCapture.L4 q = UnderlayCapture.parse(fixed).orElseThrow();
+                assertTrue(onesComplementOk(fixed, q), "checksums of " + q);
+                assertTrue(UnderlayCapture.checksumsValid(fixed));
+                assertArrayEquals(p.payload(), q.payload());
+            }
+
             // the filtered capture saw only its datagrams
             assertEquals(3, only9999.count());
             assertEquals(3, only9999.countUdp(9999));
@@ -188,7 +197,7 @@ class UnderlayCaptureTest {
             // Replay exactly as captured. On a veth the sender leaves the UDP checksum to "hardware"
             // (the frame holds only the pseudo-header sum); a copy sent through a packet socket is
             // checked for real, so it arrives only if the captured checksum happens to be complete.
-            boolean checksumComplete = Arrays.equals(frame, UnderlayCapture.fixChecksums(frame));
+            boolean checksumComplete = UnderlayCapture.checksumsValid(frame);
             System.out.println("captured UDP checksum complete: " + checksumComplete);
             rx.setSoTimeout(700);
             UnderlayCapture.inject(nsB, "eth0", frame);
@@ -248,6 +257,8 @@ class UnderlayCaptureTest {
         assertTrue(e.getMessage().contains("udp port banana"), e.getMessage());
 
         assertTrue(UnderlayCapture.findLibpcap(List.of("/nonexistent")).isEmpty());
+        String missingLib = UnderlayCapture.libpcapMissing(List.of("/nonexistent")).getMessage();
+        assertTrue(missingLib.contains("install libpcap0.8") && missingLib.contains("/nonexistent"), missingLib);
         assertTrue(UnderlayCapture.findLibpcap(UnderlayCapture.LIBPCAP_DIRS).isPresent(), "libpcap0.8 installed");
     }
 
@@ -360,6 +371,31 @@ class UnderlayCaptureTest {
         } catch (SocketTimeoutException e) {
             return null;
         }
+    }
+
+    /** IPv4 header sums to 0xffff, and so does the UDP/TCP pseudo-header + segment (UDP 0 = none). */
+    private static boolean onesComplementOk(byte[] f, UnderlayCapture.L4 p) {
+        int ihl = p.l4Offset() - p.ipOffset();
+        if (fold(f, p.ipOffset(), ihl, 0) != 0xffff) {
+            return false;
+        }
+        int len = p.payloadOffset() + p.payloadLength() - p.l4Offset();
+        if (p.isUdp() && f[p.l4Offset() + 6] == 0 && f[p.l4Offset() + 7] == 0) {
+            return true;
+        }
+        long pseudo = fold(f, p.ipOffset() + 12, 8, 0) + p.protocol() + len;
+        return fold(f, p.l4Offset(), len, pseudo) == 0xffff;
+    }
+
+    private static int fold(byte[] b, int off, int len, long start) {
+        long s = start;
+        for (int i = 0; i < len; i++) {
+            s += (i % 2 == 0) ? (b[off + i] & 0xff) << 8 : (b[off + i] & 0xff);
+        }
+        while (s > 0xffff) {
+            s = (s & 0xffff) + (s >>> 16);
+        }
+        return (int) s;
     }
 
     /** Packet sockets open in a namespace (any process), from {@code /proc/thread-self/net/packet} there. */
