@@ -524,7 +524,7 @@ public final class UnderlayCapture implements AutoCloseable {
 
     /** Stops the capture thread, then frees the handle. Idempotent; never leaves a thread or socket. */
     @Override
-    public void close() {
+    public synchronized void close() { // synchronized: two closers must not both tear down
         synchronized (lock) {
             if (closed) {
                 return;
