@@ -23,6 +23,7 @@ public final class Handle implements AutoCloseable {
     private final Neighbours neighbours;
     private final Fdb fdb;
     private final Routes routes;
+    private final Rules rules;
 
     private Handle(NetlinkSocket sock, NetNs namespace) {
         this.sock = sock;
@@ -32,6 +33,7 @@ public final class Handle implements AutoCloseable {
         this.neighbours = new Neighbours(sock);
         this.fdb = new Fdb(sock);
         this.routes = new Routes(sock);
+        this.rules = new Rules(sock);
     }
 
     /** A handle for the namespace of the calling thread (normally the process's own). */
@@ -62,6 +64,10 @@ public final class Handle implements AutoCloseable {
 
     public Routes routes() {
         return routes;
+    }
+
+    public Rules rules() {
+        return rules;
     }
 
     /** The namespace this handle acts in, or null for the caller's own. */
