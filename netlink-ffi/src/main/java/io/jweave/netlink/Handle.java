@@ -1,5 +1,6 @@
 package io.jweave.netlink;
 
+import io.jweave.netlink.nft.Nftables;
 import io.jweave.netlink.nl.NetlinkSocket;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -24,6 +25,7 @@ public final class Handle implements AutoCloseable {
     private final Fdb fdb;
     private final Routes routes;
     private final Rules rules;
+    private Nftables nftables;
 
     private Handle(NetlinkSocket sock, NetNs namespace) {
         this.sock = sock;
@@ -70,6 +72,20 @@ public final class Handle implements AutoCloseable {
         return rules;
     }
 
+    /**
+     * nftables of this handle's namespace, over a NETLINK_NETFILTER socket opened on first use
+     * and closed with the handle.
+     */
+    public synchronized Nftables nftables() {
+        if (sock.isClosed()) {
+            throw new IllegalStateException("netlink socket is closed");
+        }
+        if (nftables == null) {
+            nftables = namespace == null ? Nftables.open() : Nftables.open(namespace);
+        }
+        return nftables;
+    }
+
     /** The namespace this handle acts in, or null for the caller's own. */
     public NetNs namespace() {
         return namespace;
@@ -91,6 +107,11 @@ public final class Handle implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (nftables != null) {
+                nftables.close();
+            }
+        }
         sock.close();
     }
 }
