@@ -17,7 +17,7 @@ import java.net.InetAddress;
  * routes; {@link #inTable}, {@link #withPriority}, {@link #withPrefSrc} and {@link #blackhole}/
  * {@link #unreachable} the rest:
  * <pre>
- * Route.connected(null, tun.index()).inTable(27255).withFamily(Sys.AF_INET)   // default dev jwtun0 table 27255
+ * Route.connected(null, tun.index()).inTable(27255).withFamily(Sys.AF_INET)   // default dev tun0 table 27255
  * Route.blackhole(IpPrefix.parse("0.0.0.0/0")).inTable(27255).withPriority(1000)
  * </pre>
  */

@@ -10,8 +10,8 @@ import java.util.List;
  *
  * <pre>
  * NftRule.of("drop-plaintext-vxlan", NftVerdict.DROP,
- *         NftMatch.iifnameNot("jwtun0"), NftMatch.iifnameNot("lo"), NftMatch.udp(), NftMatch.dport(4789))
- * // iifname != "jwtun0" iifname != "lo" meta l4proto udp th dport 4789 counter drop comment "drop-plaintext-vxlan"
+ *         NftMatch.iifnameNot("tun0"), NftMatch.iifnameNot("lo"), NftMatch.udp(), NftMatch.dport(4789))
+ * // iifname != "tun0" iifname != "lo" meta l4proto udp th dport 4789 counter drop comment "drop-plaintext-vxlan"
  * </pre>
  */
 public record NftRule(String comment, List<NftMatch> matches, boolean counter, NftVerdict verdict) {

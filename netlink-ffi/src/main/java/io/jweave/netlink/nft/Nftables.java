@@ -19,7 +19,7 @@ import java.util.List;
  *
  * <pre>
  * nft.replaceTable(new NftTable(NftFamily.INET, "jweave", List.of(NftChain.filter("input", NftHook.INPUT, -10, List.of(
- *         NftRule.of("drop-plaintext-vxlan", NftVerdict.DROP, NftMatch.iifnameNot("jwtun0"),
+ *         NftRule.of("drop-plaintext-vxlan", NftVerdict.DROP, NftMatch.iifnameNot("tun0"),
  *                 NftMatch.iifnameNot("lo"), NftMatch.udp(), NftMatch.dport(4789)))))));
  * long dropped = nft.rules(NftFamily.INET, "jweave", "input").get(0).packets();
  * </pre>
