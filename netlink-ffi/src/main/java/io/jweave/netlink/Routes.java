@@ -123,8 +123,10 @@ public final class Routes {
             }
             InetAddress dst = a.inet(RTA_DST);
             IpPrefix prefix = dst == null ? null : new IpPrefix(dst, dstLen);
-            out.add(new Route(prefix, a.inet(RTA_GATEWAY), a.u32(RTA_OIF, 0), a.u32(RTA_PRIORITY, 0), p.u8(0), table,
-                    type, a.inet(RTA_PREFSRC)));
+            boolean unicast = type == Route.Type.UNICAST;
+            // IPv6 reports its blackhole/unreachable routes on lo: meaningless here, dropped
+            out.add(new Route(prefix, unicast ? a.inet(RTA_GATEWAY) : null, unicast ? a.u32(RTA_OIF, 0) : 0,
+                    a.u32(RTA_PRIORITY, 0), p.u8(0), table, type, a.inet(RTA_PREFSRC)));
         }
         return out;
     }

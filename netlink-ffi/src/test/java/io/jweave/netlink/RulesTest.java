@@ -124,6 +124,12 @@ class RulesTest extends KernelTestBase {
         assertTrue(dup.isExists());
         assertEquals("add route blackhole default table 27255 metric 1000: File exists (EEXIST)", dup.getMessage());
 
+        Route v6 = Route.blackhole(IpPrefix.parse("2001:db8:5::/64")).inTable(TABLE);
+        h.routes().add(v6);
+        assertEquals(List.of(v6.withPriority(1024)), h.routes().list(Sys.AF_INET6, TABLE),
+                "an IPv6 blackhole reads back without the lo the kernel reports it on");
+        h.routes().delete(v6);
+
         h.routes().delete(viaLink);
         assertEquals(List.of(fallback, unreachable), h.routes().list(Sys.AF_INET, TABLE));
         assertTrue(h.routes().deleteIfExists(fallback));
