@@ -260,14 +260,17 @@ class EncryptedMeshTest {
     void replayedAndTamperedPacketsAreDroppedAndCounted() {
         // a fresh transport packet from host2 to host1 (the continuous ping keeps them coming)
         host(2).dockerOk("exec", "-d", "c-host2", "ping", "-c", "20", "-i", "0.2", ips.get(0));
-        byte[] frame = UnderlayCaptureSupport.lastTransport(capture, host(2).underlayIp(), host(1).underlayIp());
+        // as captured on a veth the UDP checksum is incomplete (offload): fixed, so that only the tunnel can refuse it
+        byte[] frame = UnderlayCapture.fixChecksums(
+                UnderlayCaptureSupport.lastTransport(capture, host(2).underlayIp(), host(1).underlayIp()));
         double replayed = metric(router(1), "jweave_tunnel_dropped_total{reason=\"replayed\"}");
         double forged = metric(router(1), "jweave_tunnel_dropped_total{reason=\"forged\"}");
         UnderlayCapture.inject(tb.underlayNetns(), host(1).underlayPort(), frame);
         await("the replayed packet counted", Duration.ofSeconds(5),
                 () -> metric(router(1), "jweave_tunnel_dropped_total{reason=\"replayed\"}") >= replayed + 1);
-        byte[] tampered = frame.clone();
-        tampered[tampered.length - 20] ^= 0x01; // inside the ciphertext
+        UnderlayCaptureSupport.Ip ip = UnderlayCaptureSupport.parse(frame);
+        int payloadBits = (frame.length - ip.payloadOffset()) * 8;
+        byte[] tampered = UnderlayCapture.flipPayloadBit(frame, payloadBits - 8 * 20); // inside the ciphertext
         UnderlayCapture.inject(tb.underlayNetns(), host(1).underlayPort(), tampered);
         await("the tampered packet counted", Duration.ofSeconds(5),
                 () -> metric(router(1), "jweave_tunnel_dropped_total{reason=\"forged\"}") >= forged + 1);

@@ -48,7 +48,7 @@ final class UnderlayPolicy {
         this.vxlanPort = vxlanPort;
         this.meshPort = meshPort;
         this.source = source;
-        this.filter = new UnderlayFilter(vxlanPort, meshPort, MeshEncryption.TUN);
+        this.filter = new UnderlayFilter(host, vxlanPort, meshPort, MeshEncryption.TUN);
     }
 
     List<Rule> rules() {
