@@ -71,7 +71,7 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
         Listener listener = new Listener();
         if (password == null) {
             policy.remove();
-            TunDevice.delete(TUN);
+            deleteTun(host);
             Tunnel t = new Tunnel(new TunnelConfig(new InetSocketAddress(adv, config.tunnelPort()), config.tunnelPort(),
                     null, config.rekeyAfter(), 0), null, listener);
             MeshEncryption me = new MeshEncryption(config, t, null, policy);
@@ -95,7 +95,13 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
         }
         LOG.info("mesh password: key derived in {} ms", (System.nanoTime() - t0) / 1_000_000);
         int tunMtu = underlayMtu - Tunnel.OVERHEAD;
-        TunDevice tun = TunDevice.open(TUN, true);
+        TunDevice tun;
+        try {
+            tun = TunDevice.open(TUN, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the tunnel's device " + TUN + " (/dev/net/tun; in a container: "
+                    + "--device /dev/net/tun): " + e.getMessage(), e);
+        }
         try {
             host.links().setMtu(TUN, tunMtu);
             host.links().setUp(TUN);
@@ -114,6 +120,18 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
         } catch (RuntimeException e) {
             tun.close(); // the device stays (persistent) and so do the routes: fail closed
             throw e;
+        }
+    }
+
+    /** A TUN left by a run with a password: without one it must go (its routes are gone with the rules). */
+    private static void deleteTun(Handle host) {
+        if (host.links().byName(TUN).isEmpty()) {
+            return;
+        }
+        try {
+            TunDevice.delete(TUN);
+        } catch (IOException e) {
+            LOG.warn("cannot delete the tunnel device {} of an earlier run with a password: {}", TUN, e.getMessage());
         }
     }
 
@@ -197,20 +215,19 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
 
     /** The tunnel's and the filter's counters on {@code /metrics}. */
     public void bindMetrics(RouterMetrics m) {
-        TunnelStats s = tunnel.stats();
         String dropped = "Packets the tunnel dropped, by reason";
-        m.bindCounter("jweave.tunnel.dropped", dropped, s::replayed, "reason", "replayed");
-        m.bindCounter("jweave.tunnel.dropped", dropped, s::forged, "reason", "forged");
-        m.bindCounter("jweave.tunnel.dropped", dropped, s::malformed, "reason", "malformed");
-        m.bindCounter("jweave.tunnel.dropped", dropped, s::unknownSession, "reason", "unknown_session");
-        m.bindCounter("jweave.tunnel.dropped", dropped, s::queueDrops, "reason", "queue_full");
-        m.bindCounter("jweave.tunnel.packets", "Packets through the tunnel", s::txPackets, "direction", "tx");
-        m.bindCounter("jweave.tunnel.packets", "Packets through the tunnel", s::rxPackets, "direction", "rx");
-        m.bindCounter("jweave.tunnel.bytes", "Bytes through the tunnel (inner packets)", s::txBytes, "direction", "tx");
-        m.bindCounter("jweave.tunnel.bytes", "Bytes through the tunnel (inner packets)", s::rxBytes, "direction", "rx");
-        m.bindCounter("jweave.tunnel.handshakes", "Tunnel handshakes", s::handshakesInitiated, "result", "initiated");
-        m.bindCounter("jweave.tunnel.handshakes", "Tunnel handshakes", s::handshakesCompleted, "result", "completed");
-        m.bindCounter("jweave.tunnel.rekeys", "Tunnel sessions replaced by a newer one (rekeying)", s::rekeys);
+        m.bindCounter("jweave.tunnel.dropped", dropped, () -> tunnel.stats().replayed(), "reason", "replayed");
+        m.bindCounter("jweave.tunnel.dropped", dropped, () -> tunnel.stats().forged(), "reason", "forged");
+        m.bindCounter("jweave.tunnel.dropped", dropped, () -> tunnel.stats().malformed(), "reason", "malformed");
+        m.bindCounter("jweave.tunnel.dropped", dropped, () -> tunnel.stats().unknownSession(), "reason", "unknown_session");
+        m.bindCounter("jweave.tunnel.dropped", dropped, () -> tunnel.stats().queueDrops(), "reason", "queue_full");
+        m.bindCounter("jweave.tunnel.packets", "Packets through the tunnel", () -> tunnel.stats().txPackets(), "direction", "tx");
+        m.bindCounter("jweave.tunnel.packets", "Packets through the tunnel", () -> tunnel.stats().rxPackets(), "direction", "rx");
+        m.bindCounter("jweave.tunnel.bytes", "Bytes through the tunnel (inner packets)", () -> tunnel.stats().txBytes(), "direction", "tx");
+        m.bindCounter("jweave.tunnel.bytes", "Bytes through the tunnel (inner packets)", () -> tunnel.stats().rxBytes(), "direction", "rx");
+        m.bindCounter("jweave.tunnel.handshakes", "Tunnel handshakes", () -> tunnel.stats().handshakesInitiated(), "result", "initiated");
+        m.bindCounter("jweave.tunnel.handshakes", "Tunnel handshakes", () -> tunnel.stats().handshakesCompleted(), "result", "completed");
+        m.bindCounter("jweave.tunnel.rekeys", "Tunnel sessions replaced by a newer one (rekeying)", () -> tunnel.stats().rekeys());
         String plain = "Plaintext VXLAN or mesh packets from the underlay dropped (a router with a password only)";
         m.bindCounter("jweave.underlay.plaintext.dropped", plain, () -> policy.dropped(UnderlayPolicy.Plane.VXLAN),
                 "plane", "vxlan");
