@@ -314,7 +314,7 @@ class CliAndMetricsTest {
         SimHost h = tb.host(1);
         Path data = h.runDir().resolve("pw-refused");
         Path socket = h.runDir().resolve("pw-refused.sock");
-        String[] where = {"--data-dir", data.toString(), "--plugin-socket", socket.toString()};
+        String[] where = {"--advertise-addr", h.underlayIp(), "--data-dir", data.toString(), "--plugin-socket", socket.toString()};
         String secret = "a-long-enough-mesh-secret";
         Path open = Files.writeString(h.runDir().resolve("pw-open"), secret + "\n");
         Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));

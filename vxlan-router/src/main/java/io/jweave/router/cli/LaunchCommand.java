@@ -241,8 +241,8 @@ public final class LaunchCommand implements Callable<Integer> {
         }
         requireSocketPath("--plugin-socket", pluginSocket.toAbsolutePath());
         requireSocketPath("--data-dir", io.jweave.router.status.StatusServer.socketIn(dataDir.toAbsolutePath()));
-        InetAddress adv = advertiseAddr != null ? parseAdvertise(advertiseAddr) : defaultRouteAddress();
         MeshPassword password = password();
+        InetAddress adv = advertiseAddr != null ? parseAdvertise(advertiseAddr) : defaultRouteAddress();
         return new RouterConfig(n, adv, dockerHost, pluginSocket.toAbsolutePath(), dataDir.toAbsolutePath(),
                 ipallocRange, subnetSize, dnsDomain, vxlanPort, peers, meshPort, clusterName, duration(reclaimGrace),
                 dnsAddr, dnsTtl, dnsUpstreams, http, password, tunnelPort, rekeyAfter);
