@@ -320,6 +320,9 @@ public final class Tunnel implements AutoCloseable {
 
     private void onOutbound(ByteBuffer pkt) {
         int start = pkt.position();
+        if (pkt.remaining() > 0 && (pkt.get(start) & 0xf0) == 0x60) {
+            return; // the kernel's own IPv6 chatter on the device (router solicitations): not carried, not an error
+        }
         if (pkt.remaining() < 20 || (pkt.get(start) & 0xf0) != 0x40) {
             malformed.increment();
             return;

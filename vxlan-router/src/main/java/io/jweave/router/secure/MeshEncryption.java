@@ -94,6 +94,11 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
             java.util.Arrays.fill(secret, (byte) 0);
         }
         LOG.info("mesh password: key derived in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        if (java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+                .stream().anyMatch(a -> a.matches("-XX:TieredStopAtLevel=[0-3]"))) {
+            LOG.warn("this JVM compiles with C1 only (-XX:TieredStopAtLevel below 4): the encrypted tunnel will carry "
+                    + "about a tenth of what it can (./jweave and container mode give a router with a password C2)");
+        }
         int tunMtu = underlayMtu - Tunnel.OVERHEAD;
         TunDevice tun;
         try {

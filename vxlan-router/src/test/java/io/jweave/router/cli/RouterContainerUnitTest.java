@@ -19,4 +19,13 @@ class RouterContainerUnitTest {
         assertEquals(null, RouterContainer.liveRestore("tcp://127.0.0.1:2375"));
         assertEquals(null, RouterContainer.liveRestore("unix:///nonexistent/docker.sock"));
     }
+
+    @Test
+    void aRouterWithAPasswordGetsTheFullCompilerInTheImagesEntrypoint() {
+        assertEquals(java.util.List.of("/opt/java/openjdk/bin/java", "-Xmx128m", "-XX:TieredStopAtLevel=4", "-cp", "x", "M"),
+                RouterContainer.fullCompiler(new String[] {"/opt/java/openjdk/bin/java", "-Xmx128m",
+                    "-XX:TieredStopAtLevel=1", "-cp", "x", "M"}));
+        assertEquals(null, RouterContainer.fullCompiler(new String[] {"java", "-cp", "x", "M"}));
+        assertEquals(null, RouterContainer.fullCompiler(null));
+    }
 }
