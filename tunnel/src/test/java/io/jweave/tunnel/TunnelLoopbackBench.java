@@ -2,19 +2,25 @@ package io.jweave.tunnel;
 
 import static io.jweave.tunnel.Pair.A;
 import static io.jweave.tunnel.Pair.B;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import org.junit.jupiter.api.Test;
 
-/** Not a timed assertion: prints what encrypt + UDP loopback + decrypt of 1400-byte packets does here. */
-class ThroughputTest {
-    @Test
-    void measure() throws Exception {
+/**
+ * A measurement, not a test: what encrypt + UDP loopback + decrypt of 1400-byte packets does here,
+ * with in-memory devices ({@code java -cp ... io.jweave.tunnel.TunnelLoopbackBench}). The kernel path
+ * (TUN devices, iperf3 through them) is {@link TunnelIperf}.
+ */
+public final class TunnelLoopbackBench {
+    private TunnelLoopbackBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
         try (Pair p = new Pair(Pair.PSK, Pair.PSK, Duration.ofSeconds(120))) {
             byte[] first = Packets.numbered(A, B, 0, 1400);
             p.devA.inject(first);
-            assertTrue(p.devB.take(5000) != null);
+            if (p.devB.take(5000) == null) {
+                throw new IllegalStateException("the first packet did not cross the tunnel");
+            }
             byte[] pkt = Packets.numbered(A, B, 1, 1400);
             for (int round = 0; round < 3; round++) {
                 int n = 200_000;
