@@ -24,6 +24,7 @@ if [[ "$what" == tests ]]; then
   [[ -x /usr/bin/python3 ]] || missing+=(python3-minimal)   # malformed DNS packets in MultiHostDnsTest
   need_cmd jq jq
   need_cmd iptables iptables
+  need_cmd nft nftables           # observer of netlink-ffi's NftablesTest
   need_cmd ping iputils-ping
   need_cmd unshare util-linux
   [[ -x /bin/busybox ]] || missing+=(busybox-static)

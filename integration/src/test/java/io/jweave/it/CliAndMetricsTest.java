@@ -308,4 +308,81 @@ class CliAndMetricsTest {
         assertTrue(used >= 1, "the container's address is counted as used");
     }
 
+    @Test
+    @Order(4)
+    void aBadPasswordFileOrAnEmptyJweavePasswordIsRefusedInOneLineAndNothingStarts() throws IOException {
+        SimHost h = tb.host(1);
+        Path data = h.runDir().resolve("pw-refused");
+        Path socket = h.runDir().resolve("pw-refused.sock");
+        String[] where = {"--advertise-addr", h.underlayIp(), "--data-dir", data.toString(), "--plugin-socket", socket.toString()};
+        String secret = "a-long-enough-mesh-secret";
+        Path open = Files.writeString(h.runDir().resolve("pw-open"), secret + "\n");
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Path empty = Files.writeString(h.runDir().resolve("pw-empty"), "");
+        Path blank = Files.writeString(h.runDir().resolve("pw-blank"), " \n");
+        for (Path p : List.of(empty, blank)) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        Path missing = h.runDir().resolve("pw-missing");
+        Path dir = Files.createDirectories(h.runDir().resolve("pw-dir"));
+        Map<Path, String> problems = new java.util.LinkedHashMap<>();
+        problems.put(open, "is readable by group or others (mode 0644): run chmod 600 " + open);
+        problems.put(empty, "is empty");
+        problems.put(blank, "is empty (only whitespace)");
+        problems.put(missing, "does not exist");
+        problems.put(dir, "is a directory, not a file");
+        for (Map.Entry<Path, String> e : problems.entrySet()) {
+            Result r = jweave(h, concat(new String[] {"launch", "--foreground", "--password-file", e.getKey().toString()}, where));
+            assertCliError(r, "jweave launch: password file " + e.getKey() + " " + e.getValue());
+            assertEquals(1, r.exitCode(), r.describe());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.describe());
+        }
+        // container mode checks before it touches dockerd; the file wins over a good JWEAVE_PASSWORD
+        Result container = h.exec(CMD, Map.of("JWEAVE_PASSWORD", secret),
+                concat(new String[] {RouterProcess.REPO.resolve("jweave").toString(), "launch", "--docker-host",
+                        h.dockerHost(), "--password-file", open.toString()}, where));
+        assertCliError(container, "jweave launch: password file " + open + " is readable by group or others (mode 0644)");
+        Result emptyEnv = h.exec(CMD, Map.of("JWEAVE_PASSWORD", ""),
+                concat(new String[] {RouterProcess.REPO.resolve("jweave").toString(), "launch", "--foreground"}, where));
+        assertCliError(emptyEnv, "jweave launch: JWEAVE_PASSWORD is set but empty");
+        assertEquals(1, emptyEnv.exitCode(), emptyEnv.describe());
+        for (Result r : List.of(container, emptyEnv)) {
+            assertFalse(r.out().contains(secret) || r.err().contains(secret), "the secret is printed: " + r.describe());
+        }
+        // nothing started, nothing left behind
+        assertFalse(Files.exists(data), "a refused launch created its data directory (and netns) " + data);
+        assertFalse(Files.exists(socket), "a refused launch left a plugin socket " + socket);
+        assertFalse(h.docker("inspect", "jweave-router").ok(), "a refused launch made a router container");
+    }
+
+    @Test
+    @Order(5)
+    void aRouterStartedWithAPasswordShowsItNowhere() throws IOException {
+        String secret = "cli-test-mesh-secret-" + runId;
+        r2.stop();
+        tb.host(2).routerPassword(secret);
+        try {
+            r2.start();
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(r2.passwordFile())), "the test bed's password file is private");
+            assertTrue(r2.process().command().contains(r2.passwordFile().toString()), r2.process().command().toString());
+            assertFalse(String.join(" ", r2.process().command()).contains(secret), "the secret is on the command line");
+            for (String[] args : List.of(new String[] {"report"}, new String[] {"status", "--json"}, new String[] {"peers", "--json"})) {
+                Result r = r2.cli(args);
+                assertTrue(r.ok(), r.describe());
+                assertFalse(r.out().contains(secret), "the status API shows the password: " + r.describe());
+            }
+            Result metrics = tb.host(2).exec(CMD, "curl", "-sS", "-f", "http://127.0.0.1:6784/metrics");
+            assertTrue(metrics.ok() && !metrics.out().contains(secret), "metrics show the password");
+            assertFalse(Files.readString(r2.process().log()).contains(secret), "the router logs the password");
+        } finally {
+            tb.host(2).routerPassword(null);
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }

@@ -224,6 +224,34 @@ class RouterContainerTest {
         assertFalse(h2.docker("inspect", "jweave-router").ok(), "no container left behind (restart policy always)");
     }
 
+    @Test
+    @Order(6)
+    void thePasswordReachesTheRouterContainerOnlyThroughAPrivateFileThatStopRemoves() throws Exception {
+        String secret = "container-mesh-secret-" + runId;
+        Path copy = RouterContainers.dataDir(h2).resolve("password");
+        // JWEAVE_PASSWORD in the CLI's environment: the container must get neither the variable nor the value
+        Result l = RouterContainers.launchWith(h2, java.util.Map.of("JWEAVE_PASSWORD", secret), java.util.List.of("--tunnel-port", "6790"));
+        assertTrue(l.ok(), l.describe() + "\nrouter log:\n" + h2.docker("logs", "--tail", "40", "jweave-router").describe());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(copy)));
+        assertEquals(secret, Files.readString(copy));
+        String inspect = h2.dockerOk("inspect", "jweave-router").out();
+        assertFalse(inspect.contains(secret), "docker inspect shows the password");
+        assertFalse(inspect.contains("JWEAVE_PASSWORD"), "the container got JWEAVE_PASSWORD");
+        String cmd = h2.dockerOk("inspect", "--format", "{{json .Config.Cmd}}", "jweave-router").out();
+        assertTrue(cmd.contains("\"--password-file=" + copy + "\"") && cmd.contains("\"--tunnel-port=6790\""), cmd);
+        Result logs = h2.docker("logs", "jweave-router");
+        assertTrue(logs.ok(), logs.describe());
+        assertFalse(logs.out().contains(secret) || logs.err().contains(secret), "the router container logs the password");
+        assertFalse(l.out().contains(secret) || l.err().contains(secret), "launch prints the password");
+        assertFalse(status(h2).isEmpty(), "the router answers");
+        assertFalse(status(h2).contains(secret), "the status API shows the password");
+        assertFalse(StatusClient.get(RouterContainers.dataDir(h2), "/report").contains(secret), "the report shows the password");
+
+        Result stop = RouterContainers.stop(h2);
+        assertTrue(stop.ok() && stop.out().contains("password copy " + copy + " removed"), stop.describe());
+        assertFalse(Files.exists(copy), "jweave stop leaves the password copy");
+    }
+
     private String version() {
         return h1.execOnHost(Duration.ofMinutes(1), RouterContainers.jweave().toString(), "version").orThrow().out()
                 .replace("jweave ", "").strip();

@@ -71,6 +71,15 @@ final class RouterContainers {
         return h.execOnHost(CLI_TIMEOUT, cmd.toArray(String[]::new));
     }
 
+    /** As {@link #launch}, with extra options and environment (e.g. JWEAVE_PASSWORD). */
+    static Result launchWith(SimHost h, java.util.Map<String, String> env, List<String> options, String... peers) {
+        List<String> cmd = new ArrayList<>(List.of(jweave().toString(), "launch"));
+        cmd.addAll(hostOptions(h));
+        cmd.addAll(options);
+        cmd.addAll(List.of(peers));
+        return h.execOnHost(CLI_TIMEOUT, env, cmd.toArray(String[]::new));
+    }
+
     static Result launchOk(SimHost h, String... peers) {
         Result r = launch(h, peers);
         if (!r.ok()) {

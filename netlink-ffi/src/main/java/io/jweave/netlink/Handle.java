@@ -1,5 +1,6 @@
 package io.jweave.netlink;
 
+import io.jweave.netlink.nft.Nftables;
 import io.jweave.netlink.nl.NetlinkSocket;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -23,6 +24,8 @@ public final class Handle implements AutoCloseable {
     private final Neighbours neighbours;
     private final Fdb fdb;
     private final Routes routes;
+    private final Rules rules;
+    private Nftables nftables;
 
     private Handle(NetlinkSocket sock, NetNs namespace) {
         this.sock = sock;
@@ -32,6 +35,7 @@ public final class Handle implements AutoCloseable {
         this.neighbours = new Neighbours(sock);
         this.fdb = new Fdb(sock);
         this.routes = new Routes(sock);
+        this.rules = new Rules(sock);
     }
 
     /** A handle for the namespace of the calling thread (normally the process's own). */
@@ -64,6 +68,24 @@ public final class Handle implements AutoCloseable {
         return routes;
     }
 
+    public Rules rules() {
+        return rules;
+    }
+
+    /**
+     * nftables of this handle's namespace, over a NETLINK_NETFILTER socket opened on first use
+     * and closed with the handle.
+     */
+    public synchronized Nftables nftables() {
+        if (sock.isClosed()) {
+            throw new IllegalStateException("netlink socket is closed");
+        }
+        if (nftables == null) {
+            nftables = namespace == null ? Nftables.open() : Nftables.open(namespace);
+        }
+        return nftables;
+    }
+
     /** The namespace this handle acts in, or null for the caller's own. */
     public NetNs namespace() {
         return namespace;
@@ -85,6 +107,11 @@ public final class Handle implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (nftables != null) {
+                nftables.close();
+            }
+        }
         sock.close();
     }
 }

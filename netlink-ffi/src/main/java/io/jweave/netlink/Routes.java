@@ -6,13 +6,11 @@ import io.jweave.netlink.nl.NetlinkSocket;
 import io.jweave.netlink.nl.NlAttrs;
 import io.jweave.netlink.nl.NlMsg;
 import io.jweave.netlink.nl.NlRequest;
-import io.jweave.netlink.sys.Sys;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Routes in the main table (RTM_*ROUTE): connected and via a gateway, IPv4 and IPv6. */
+/** Routes (RTM_*ROUTE) in any table: connected, via a gateway, blackhole, unreachable; IPv4 and IPv6. */
 public final class Routes {
     private final NetlinkSocket sock;
 
@@ -32,30 +30,48 @@ public final class Routes {
         sock.execute(encode(RTM_DELROUTE, 0, route), "delete route " + text(route));
     }
 
+    /** Deletes the route if it exists; returns whether it did. */
+    public boolean deleteIfExists(Route route) {
+        try {
+            delete(route);
+            return true;
+        } catch (NetlinkException e) {
+            if (e.isNotFound()) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     static String text(Route r) {
-        return (r.destination() == null ? "default" : r.destination().toString())
+        return (r.type() == Route.Type.UNICAST ? "" : r.type().name().toLowerCase() + " ")
+                + (r.destination() == null ? "default" : r.destination().toString())
                 + (r.gateway() == null ? "" : " via " + r.gateway().getHostAddress())
-                + (r.linkIndex() == 0 ? "" : " dev #" + r.linkIndex());
+                + (r.linkIndex() == 0 ? "" : " dev #" + r.linkIndex())
+                + (r.table() == RT_TABLE_MAIN ? "" : " table " + Integer.toUnsignedString(r.table()))
+                + (r.priority() == 0 ? "" : " metric " + Integer.toUnsignedString(r.priority()))
+                + (r.prefSrc() == null ? "" : " src " + r.prefSrc().getHostAddress());
     }
 
     private static int family(Route r) {
-        InetAddress a = r.destination() != null ? r.destination().address() : r.gateway();
-        if (a == null) {
-            throw new IllegalArgumentException("route " + text(r) + " has neither destination nor gateway");
+        if (r.family() == 0) {
+            throw new IllegalArgumentException("route " + text(r)
+                    + " has no address to tell IPv4 from IPv6; give it withFamily(...)");
         }
-        return a instanceof Inet4Address ? Sys.AF_INET : Sys.AF_INET6;
+        return r.family();
     }
 
     private static NlRequest encode(int type, int flags, Route route) {
         int fam = family(route);
         int dstLen = route.destination() == null ? 0 : route.destination().prefixLength();
-        int scope = route.gateway() == null ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+        int scope = route.gateway() == null && route.type() == Route.Type.UNICAST ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+        int table = route.table();
         NlRequest r = new NlRequest(type, flags);
         // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags
-        r.u8(fam).u8(dstLen).u8(0).u8(0).u8(RT_TABLE_MAIN)
+        r.u8(fam).u8(dstLen).u8(0).u8(0).u8(Integer.compareUnsigned(table, 255) <= 0 ? table : RT_TABLE_UNSPEC)
                 .u8(type == RTM_DELROUTE ? 0 : RTPROT_STATIC)
-                .u8(type == RTM_DELROUTE ? RT_SCOPE_NOWHERE : scope).u8(RTN_UNICAST).u32(0);
-        r.attrU32(RTA_TABLE, RT_TABLE_MAIN);
+                .u8(type == RTM_DELROUTE ? RT_SCOPE_NOWHERE : scope).u8(route.type().code()).u32(0);
+        r.attrU32(RTA_TABLE, table);
         if (route.destination() != null && dstLen > 0) {
             r.attr(RTA_DST, route.destination().address().getAddress());
         }
@@ -68,15 +84,30 @@ public final class Routes {
         if (route.priority() != 0) {
             r.attrU32(RTA_PRIORITY, route.priority());
         }
+        if (route.prefSrc() != null) {
+            r.attr(RTA_PREFSRC, route.prefSrc().getAddress());
+        }
         return r;
     }
 
     /** Unicast routes of the main table for {@code family} (Sys.AF_INET or AF_INET6). */
     public List<Route> list(int family) {
+        return dump(family, RT_TABLE_MAIN, true);
+    }
+
+    /**
+     * The unicast, blackhole, unreachable and prohibit routes of table {@code table} for
+     * {@code family}. (The kernel dumps every table; the others are skipped here.)
+     */
+    public List<Route> list(int family, int table) {
+        return dump(family, table, false);
+    }
+
+    private List<Route> dump(int family, int table, boolean unicastOnly) {
         NlRequest r = new NlRequest(RTM_GETROUTE, 0);
         r.u8(family).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u32(0);
         List<Route> out = new ArrayList<>();
-        for (NlMsg m : sock.dump(r, "list routes")) {
+        for (NlMsg m : sock.dump(r, "list routes" + (table == RT_TABLE_MAIN ? "" : " of table " + Integer.toUnsignedString(table)))) {
             if (m.type() != RTM_NEWROUTE) {
                 continue;
             }
@@ -86,13 +117,16 @@ public final class Routes {
             }
             int dstLen = p.u8(1);
             NlAttrs a = m.attrs(RTMSG_LEN);
-            int table = a.u32(RTA_TABLE, p.u8(4));
-            if (table != RT_TABLE_MAIN || p.u8(7) != RTN_UNICAST) {
+            Route.Type type = Route.Type.of(p.u8(7));
+            if (a.u32(RTA_TABLE, p.u8(4)) != table || type == null || (unicastOnly && type != Route.Type.UNICAST)) {
                 continue;
             }
             InetAddress dst = a.inet(RTA_DST);
             IpPrefix prefix = dst == null ? null : new IpPrefix(dst, dstLen);
-            out.add(new Route(prefix, a.inet(RTA_GATEWAY), a.u32(RTA_OIF, 0), a.u32(RTA_PRIORITY, 0)));
+            boolean unicast = type == Route.Type.UNICAST;
+            // IPv6 reports its blackhole/unreachable routes on lo: meaningless here, dropped
+            out.add(new Route(prefix, unicast ? a.inet(RTA_GATEWAY) : null, unicast ? a.u32(RTA_OIF, 0) : 0,
+                    a.u32(RTA_PRIORITY, 0), p.u8(0), table, type, a.inet(RTA_PREFSRC)));
         }
         return out;
     }

@@ -99,7 +99,8 @@ class AddressesRoutesTest extends KernelTestBase {
         assertTrue(listed.contains(new Route(IpPrefix.parse("100.64.5.0/24"), gw, v.index(), 0)), listed.toString());
         assertTrue(listed.contains(new Route(null, gw, v.index(), 0)), listed.toString());
         // the kernel's own connected route for the address is listed too
-        assertTrue(listed.contains(new Route(IpPrefix.parse("198.51.100.0/24"), null, v.index(), 0)), listed.toString());
+        assertTrue(listed.contains(new Route(IpPrefix.parse("198.51.100.0/24"), null, v.index(), 0)
+                .withPrefSrc(InetAddress.getByName("198.51.100.1"))), listed.toString());
 
         var dup = assertThrows(NetlinkException.class, () -> h.routes().add(via));
         assertEquals(Errno.EEXIST, dup.errno());

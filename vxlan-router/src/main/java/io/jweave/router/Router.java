@@ -22,6 +22,7 @@ import io.jweave.router.state.EndpointRecord;
 import io.jweave.router.state.NetworkRecord;
 import io.jweave.router.state.StateStore;
 import io.jweave.router.metrics.RouterMetrics;
+import io.jweave.router.secure.MeshEncryption;
 import io.jweave.router.status.RouterApi;
 import io.jweave.router.status.StatusReport;
 import io.jweave.router.status.StatusServer;
@@ -55,6 +56,8 @@ public final class Router implements AutoCloseable {
     private Ipam ipam;
     private StatusServer status;
     private RouterDns dns;
+    private MeshEncryption encryption;
+    private java.util.concurrent.ScheduledExecutorService probes;
     private final long startedAt = System.currentTimeMillis();
     private volatile boolean closed;
 
@@ -73,7 +76,12 @@ public final class Router implements AutoCloseable {
         host = Handle.open();
         int underlay = underlayIndex(host, config.advertiseAddr());
         state = new StateStore(config.dataDir());
-        datapath = new Datapath(host, config.netnsDir(), config.advertiseAddr(), underlay, config.vxlanPort());
+        // Before the mesh opens a socket: with a password, its packets and VXLAN's must already go
+        // through the tunnel, and plaintext from the underlay must already be dropped.
+        int underlayMtu = host.links().byIndex(underlay).map(io.jweave.netlink.Link::mtu).orElse(1500);
+        encryption = MeshEncryption.start(config, host, underlayMtu);
+        datapath = new Datapath(host, config.netnsDir(), config.advertiseAddr(), underlay, config.vxlanPort(),
+                encryption.overhead());
         docker = new DockerEngine(config.dockerHost());
         mesh = new MeshAgent(config, state, new PeerReconciler(datapath), docker);
         mesh.start();
@@ -84,9 +92,10 @@ public final class Router implements AutoCloseable {
         reconcile();
         Set<String> restoredEndpoints = new HashSet<>();
         state.endpoints().forEach(e -> restoredEndpoints.add(e.endpointId()));
-        RouterApi api = new RouterApi(config, state, mesh, ipam::snapshot, docker, this::report);
+        RouterApi api = new RouterApi(config, state, mesh, ipam::snapshot, docker, this::report, encryption);
         RouterMetrics metrics = new RouterMetrics(api, io.jweave.router.cli.VersionCommand.version());
         api.metrics(metrics);
+        encryption.bindMetrics(metrics);
         mesh.onPass(metrics::reconcilePass);
         DnsStats dnsStats = dns.stats();
         metrics.bindDns(Map.of("queries", dnsStats::queries, "answered", dnsStats::answered,
@@ -115,8 +124,44 @@ public final class Router implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serve the status API: " + e.getMessage(), e);
         }
-        LOG.info("router {} ready: {} networks, {} endpoints restored", config.name(), state.networks().size(),
-                state.endpoints().size());
+        startProbes();
+        LOG.info("router {} ready: {} networks, {} endpoints restored{}", config.name(), state.networks().size(),
+                state.endpoints().size(), encryption.passwordSet() ? ", mesh encrypted" : "");
+    }
+
+    /**
+     * Without a password, join targets that are no members are asked every few seconds whether they want
+     * one (so that a router refused for having none says why). With a password, the mesh's own connection
+     * attempts start the handshakes that tell.
+     */
+    private void startProbes() {
+        if (encryption.passwordSet()) {
+            return;
+        }
+        probes = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jweave-tunnel-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        probes.scheduleWithFixedDelay(() -> {
+            try {
+                List<InetAddress> out = new ArrayList<>();
+                for (StatusReport.Peer p : RouterApi.peers(mesh, encryption)) {
+                    if (p.name() == null && p.joinTarget()) {
+                        String host = p.address().substring(0, p.address().lastIndexOf(':'));
+                        out.add(InetAddress.getByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host));
+                    }
+                }
+                encryption.probe(out);
+            } catch (Exception e) {
+                LOG.debug("probing join targets: {}", e.toString());
+            }
+        }, 1, 5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** The mesh's protection on this host (tests force rekeys through it). */
+    public MeshEncryption encryption() {
+        return encryption;
     }
 
     /** Makes the kernel match the persisted state: recreate what is missing, remove strays. */
@@ -237,7 +282,7 @@ public final class Router implements AutoCloseable {
                     e.address(), e.mac(), e.ifName(),
                     e.sandboxKey() != null));
         }
-        List<StatusReport.Peer> peers = RouterApi.peers(mesh);
+        List<StatusReport.Peer> peers = RouterApi.peers(mesh, encryption);
         return new StatusReport(config.name(), io.jweave.router.cli.VersionCommand.version(),
                 config.advertiseAddr().getHostAddress(), config.pluginSocket().toString(), config.dataDir().toString(),
                 (System.currentTimeMillis() - startedAt) / 1000, peers, nets, eps, StatusReport.Ipam.of(ipam.snapshot()),
@@ -250,6 +295,9 @@ public final class Router implements AutoCloseable {
             return;
         }
         closed = true;
+        if (probes != null) {
+            probes.shutdownNow();
+        }
         if (server != null) {
             server.close();
         }
@@ -270,6 +318,9 @@ public final class Router implements AutoCloseable {
         }
         if (datapath != null) {
             datapath.close();
+        }
+        if (encryption != null) {
+            encryption.close(); // after the mesh said goodbye through it; the TUN and its routes stay (fail closed)
         }
         if (host != null) {
             host.close();

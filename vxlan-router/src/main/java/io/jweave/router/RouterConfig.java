@@ -28,15 +28,38 @@ import java.util.List;
  *                        {@code /etc/resolv.conf}
  * @param httpAddr        loopback TCP address of the HTTP status API and {@code /metrics} ({@code 127.0.0.1:6784});
  *                        the same API is always served on {@code DATA-DIR/status.sock}
+ * @param password        the mesh's shared secret ({@code --password-file} or {@code JWEAVE_PASSWORD}); null = no
+ *                        password, the mesh is not private. Its {@code toString} is redacted, so is this record's
+ * @param tunnelPort      UDP port of the encrypted tunnel between routers, on the advertise address (6783); used
+ *                        only with a password
+ * @param rekeyAfter      how long the tunnel uses one session key before it agrees on the next (120 s; shorter only in
+ *                        tests, the hidden option {@code --rekey-interval})
  */
 public record RouterConfig(String name, InetAddress advertiseAddr, String dockerHost, Path pluginSocket,
                            Path dataDir, String ipallocRange, int subnetSize, String dnsDomain, int vxlanPort,
                            List<String> peers, int meshPort, String clusterName, java.time.Duration reclaimGrace,
-                           InetAddress dnsAddress, int dnsTtl, List<String> dnsUpstreams, InetSocketAddress httpAddr) {
+                           InetAddress dnsAddress, int dnsTtl, List<String> dnsUpstreams, InetSocketAddress httpAddr,
+                           MeshPassword password, int tunnelPort, java.time.Duration rekeyAfter) {
+
+    /** Default of {@link #tunnelPort()}. */
+    public static final int DEFAULT_TUNNEL_PORT = 6783;
+    /** Default (and longest allowed) {@link #rekeyAfter()}. */
+    public static final java.time.Duration DEFAULT_REKEY_AFTER = java.time.Duration.ofSeconds(120);
 
     public RouterConfig {
         peers = List.copyOf(peers);
         dnsUpstreams = List.copyOf(dnsUpstreams);
+        if (tunnelPort < 1 || tunnelPort > 65535) {
+            throw new IllegalArgumentException("tunnel port " + tunnelPort + " is not a UDP port (1-65535)");
+        }
+        if (rekeyAfter == null || rekeyAfter.isNegative() || rekeyAfter.isZero()) {
+            throw new IllegalArgumentException("rekeyAfter must be positive, not " + rekeyAfter);
+        }
+    }
+
+    /** Whether the mesh is private (a password was given). */
+    public boolean hasPassword() {
+        return password != null;
     }
 
     /** Where the per-network namespaces are bind-mounted. */

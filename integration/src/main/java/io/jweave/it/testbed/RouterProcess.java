@@ -6,14 +6,18 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A jweave router running on a simulated host, started the way users start it:
- * {@code ./jweave launch --foreground} inside the host's network namespace.
+ * {@code ./jweave launch --foreground} inside the host's network namespace; with the host's
+ * {@link SimHost#routerPassword() password}, if it has one, in a mode-0600 file given as
+ * {@code --password-file}.
  */
 public final class RouterProcess {
     /** The repository root: {@code JWEAVE_HOME} (set by ./jweave) or the directory holding {@code jweave}. */
@@ -81,11 +85,39 @@ public final class RouterProcess {
         return dataDir().resolve("netns");
     }
 
+    /**
+     * The file holding this router's mesh password, beside its data directory under the host's own
+     * run directory ({@code <data-dir>.password}, mode 0600): written at each {@link #start()} from
+     * {@link SimHost#routerPassword()}, absent when the host has none.
+     */
+    public Path passwordFile() {
+        return dataDir.resolveSibling(dataDir.getFileName() + ".password");
+    }
+
     public List<String> command() {
         List<String> cmd = new ArrayList<>(List.of(REPO.resolve("jweave").toString()));
         cmd.addAll(launchArguments(host, dataDir));
+        if (host.routerPassword().isPresent()) {
+            cmd.addAll(List.of("--password-file", passwordFile().toString()));
+        }
         cmd.addAll(extraArgs);
         return cmd;
+    }
+
+    /** Writes (or removes) {@link #passwordFile()} as {@link SimHost#routerPassword()} says: 0600 from its creation on. */
+    private void writePasswordFile() {
+        Path f = passwordFile();
+        try {
+            Files.deleteIfExists(f);
+            if (host.routerPassword().isEmpty()) {
+                return;
+            }
+            Files.createDirectories(f.getParent());
+            Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(f, host.routerPassword().get() + "\n");
+        } catch (IOException e) {
+            throw new TestbedException(host.name() + ": cannot write the password file " + f + ": " + e.getMessage(), e);
+        }
     }
 
     /** {@code launch --foreground} and the options that tie a router to a simulated host. */
@@ -117,6 +149,7 @@ public final class RouterProcess {
             throw new IllegalStateException("router on " + host.name() + " is still running");
         }
         starts++;
+        writePasswordFile();
         process = host.spawnInNetns(starts == 1 ? "router" : "router-" + starts, command());
         // generous: ./jweave first rebuilds its jars when the sources changed (a minute or more on a busy machine)
         awaitAnswering(Duration.ofSeconds(300));

@@ -48,6 +48,7 @@ public final class SimHost {
     private volatile List<String> dockerdExtraArgs = List.of();
     private volatile Duration dockerdStartTimeout = Duration.ofSeconds(60);
     private volatile boolean sharedMounts;
+    private volatile String routerPassword;
 
     SimHost(Testbed testbed, int index) {
         this.testbed = testbed;
@@ -103,6 +104,22 @@ public final class SimHost {
 
     public Path dataRoot() {
         return dataRoot;
+    }
+
+    /**
+     * The mesh password {@link RouterProcess} starts this host's routers with (null = none, the
+     * default unless {@link Testbed.Builder#password(String)} gave one). Read at each
+     * {@link RouterProcess#start()}: a test can give one host a wrong password, or none, or change it
+     * between a stop and a start.
+     */
+    public SimHost routerPassword(String password) {
+        this.routerPassword = password;
+        return this;
+    }
+
+    /** See {@link #routerPassword(String)}. */
+    public java.util.Optional<String> routerPassword() {
+        return java.util.Optional.ofNullable(routerPassword);
     }
 
     /** {@code /etc/netns/<netns>}: bind-mounted over {@code /etc} by {@code ip netns exec}. */
@@ -166,6 +183,11 @@ public final class SimHost {
         return Commands.run(Commands.concat(inHost("-", "-"), command), timeout);
     }
 
+    /** As {@link #exec(Duration, String...)}, with extra environment variables (e.g. JWEAVE_PASSWORD). */
+    public Result exec(Duration timeout, Map<String, String> env, String... command) {
+        return Commands.run(Commands.concat(inHost("-", "-"), command), timeout, env);
+    }
+
     public Result exec(String... command) {
         return exec(DEFAULT_TIMEOUT, command);
     }
@@ -176,12 +198,17 @@ public final class SimHost {
      * sockets and mounts as dockerd (e.g. {@code jweave launch} running the router container).
      */
     public Result execOnHost(Duration timeout, String... command) {
+        return execOnHost(timeout, Map.of(), command);
+    }
+
+    /** As {@link #execOnHost(Duration, String...)}, with extra environment variables (e.g. JWEAVE_PASSWORD). */
+    public Result execOnHost(Duration timeout, Map<String, String> env, String... command) {
         long pid = dockerdPid();
         if (pid < 0) {
             throw new TestbedException(name + ": no dockerd running, so no host mount namespace to run in");
         }
         return Commands.run(Commands.concat(List.of("nsenter", "-t", Long.toString(pid), "-m", "-n", "-u", "--"), command),
-                timeout);
+                timeout, env);
     }
 
     /** Like {@link #exec(String...)}, throwing with stderr if the command fails. */
@@ -280,6 +307,8 @@ public final class SimHost {
                     .redirectInput(new File("/dev/null"))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+            // a router's password comes from the test (RouterProcess), never from the shell that runs the tests
+            pb.environment().remove("JWEAVE_PASSWORD");
             pb.environment().putAll(env);
             if (workDir != null) {
                 pb.directory(workDir.toFile());

@@ -61,7 +61,7 @@ public final class Testbed implements AutoCloseable {
         this.logDir = b.logRoot.resolve(runId).toAbsolutePath();
         this.runDir = Path.of("/run", prefix + "bed");
         for (int i = 1; i <= b.hosts; i++) {
-            hosts.add(new SimHost(this, i));
+            hosts.add(new SimHost(this, i).routerPassword(b.password));
         }
         this.shutdownHook = new Thread(this::closeQuietly, "testbed-" + runId + "-shutdown");
     }
@@ -88,6 +88,7 @@ public final class Testbed implements AutoCloseable {
         private boolean sharedMounts;
         private Duration dockerdTimeout = Duration.ofSeconds(60);
         private boolean sweepStale = true;
+        private String password;
         private Path logRoot = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "target", "testbed");
 
         /** Number of simulated hosts (1..200). Default 2. */
@@ -148,6 +149,19 @@ public final class Testbed implements AutoCloseable {
         /** Whether to sweep leftovers of dead earlier runs first (default true). */
         public Builder sweepStale(boolean sweep) {
             this.sweepStale = sweep;
+            return this;
+        }
+
+        /**
+         * The mesh password every host's routers are started with by {@link RouterProcess} (written
+         * to a mode-0600 file beside the router's data directory, passed as {@code --password-file});
+         * default none. {@link SimHost#routerPassword(String)} overrides it per host.
+         */
+        public Builder password(String password) {
+            if (password != null && password.isBlank()) {
+                throw new IllegalArgumentException("password: empty; null for none");
+            }
+            this.password = password;
             return this;
         }
 

@@ -52,6 +52,17 @@ public final class Bytes {
         return (buf[off + at] & 0xff) << 8 | (buf[off + at + 1] & 0xff);
     }
 
+    public int be32(int at) {
+        check(at, 4);
+        int p = off + at;
+        return (buf[p] & 0xff) << 24 | (buf[p + 1] & 0xff) << 16 | (buf[p + 2] & 0xff) << 8 | (buf[p + 3] & 0xff);
+    }
+
+    public long be64(int at) {
+        check(at, 8);
+        return (be32(at) & 0xffffffffL) << 32 | (be32(at + 4) & 0xffffffffL);
+    }
+
     public int u32(int at) {
         check(at, 4);
         int p = off + at;

@@ -11,7 +11,7 @@ import java.util.function.IntFunction;
 import jnr.ffi.byref.IntByReference;
 
 /**
- * A NETLINK_ROUTE socket. The socket lives in the network namespace of the thread that opened it,
+ * A netlink socket: NETLINK_ROUTE unless opened with {@link #open(int)}. The socket lives in the network namespace of the thread that opened it,
  * whatever thread uses it later. Requests carry increasing sequence numbers; each call waits for
  * its ACK (or reads a dump to NLMSG_DONE), skipping stale replies to earlier, abandoned requests.
  * A receive timeout bounds every wait, so a silent kernel is an error, never a hang.
@@ -46,8 +46,17 @@ public final class NetlinkSocket implements AutoCloseable {
      * socket), with {@code timeoutMillis} as the longest wait for one datagram.
      */
     public static NetlinkSocket open(long groupsBitmap, int timeoutMillis) {
-        int fd = Sys.check(Sys.libc().socket(Sys.AF_NETLINK, Sys.SOCK_RAW | Sys.SOCK_CLOEXEC, Sys.NETLINK_ROUTE),
-                "socket(AF_NETLINK)");
+        return open(Sys.NETLINK_ROUTE, groupsBitmap, timeoutMillis);
+    }
+
+    /** Opens a request socket of another netlink protocol (Sys.NETLINK_NETFILTER) in the calling thread's namespace. */
+    public static NetlinkSocket open(int protocol) {
+        return open(protocol, 0, 10_000);
+    }
+
+    private static NetlinkSocket open(int protocol, long groupsBitmap, int timeoutMillis) {
+        int fd = Sys.check(Sys.libc().socket(Sys.AF_NETLINK, Sys.SOCK_RAW | Sys.SOCK_CLOEXEC, protocol),
+                "socket(AF_NETLINK, " + protocol + ")");
         try {
             setInt(fd, Sys.SOL_NETLINK, Sys.NETLINK_EXT_ACK, 1);
             setInt(fd, Sys.SOL_NETLINK, Sys.NETLINK_CAP_ACK, 1);
@@ -321,6 +330,81 @@ public final class NetlinkSocket implements AutoCloseable {
             }
         }
         return failures;
+    }
+
+    /**
+     * Sends {@code reqs} as one transaction, framed by {@code begin} and {@code end} (nfnetlink's
+     * NFNL_MSG_BATCH_BEGIN/END), in one datagram: the kernel applies all of them or none. Every
+     * request asks for an ACK; the kernel answers them once the whole batch has been processed.
+     * When any request is refused, nothing is applied and the first refusal is thrown, its operation
+     * {@code operation + ": " + describe(index)}, later ones attached as suppressed exceptions.
+     */
+    public synchronized void executeTransaction(NlRequest begin, List<NlRequest> reqs, NlRequest end,
+                                                String operation, IntFunction<String> describe) {
+        NetlinkStats.sent(reqs.size());
+        try {
+            executeTransactionCounted(begin, reqs, end, operation, describe);
+        } catch (RuntimeException e) {
+            NetlinkStats.failed(1);
+            throw e;
+        }
+    }
+
+    private void executeTransactionCounted(NlRequest begin, List<NlRequest> reqs, NlRequest end,
+                                           String operation, IntFunction<String> describe) {
+        if (seq > Integer.MAX_VALUE - reqs.size() - 2) {
+            seq = 0; // replies are matched by seq - beginSeq
+        }
+        int total = begin.length() + end.length() + 8;
+        for (NlRequest r : reqs) {
+            total += Rtnl.align(r.length());
+        }
+        if (total > tx.length) {
+            tx = java.util.Arrays.copyOf(tx, total);
+        }
+        int beginSeq = nextSeq();
+        int len = begin.writeTo(tx, 0, beginSeq);
+        for (NlRequest r : reqs) {
+            int off = len;
+            len += Rtnl.align(r.writeTo(tx, off, nextSeq()));
+            patchFlags(tx, off, r.flags() | Rtnl.NLM_F_ACK);
+        }
+        int endSeq = nextSeq();
+        len += end.writeTo(tx, len, endSeq);
+        send(tx, len, operation);
+
+        boolean[] answered = new boolean[reqs.size()];
+        int pending = reqs.size();
+        java.util.TreeMap<Integer, NetlinkException> refused = new java.util.TreeMap<>();
+        while (pending > 0) {
+            for (NlMsg m : receive(operation)) {
+                if (m.pid() != portId || m.type() != Rtnl.NLMSG_ERROR) {
+                    continue;
+                }
+                int err = errorCode(m);
+                if (m.seq() == beginSeq || m.seq() == endSeq) {
+                    // the batch as a whole was refused (or its commit failed): nothing was applied
+                    if (err != 0) {
+                        throw new NetlinkException(operation, -err, extAckMessage(m));
+                    }
+                    continue;
+                }
+                int idx = m.seq() - beginSeq - 1;
+                if (idx < 0 || idx >= reqs.size() || answered[idx]) {
+                    continue; // stale reply to an earlier request
+                }
+                answered[idx] = true;
+                pending--;
+                if (err != 0) {
+                    refused.put(idx, new NetlinkException(operation + ": " + describe.apply(idx), -err, extAckMessage(m)));
+                }
+            }
+        }
+        if (!refused.isEmpty()) {
+            NetlinkException first = refused.firstEntry().getValue();
+            refused.values().stream().skip(1).forEach(first::addSuppressed);
+            throw first;
+        }
     }
 
     /** Blocks up to the socket timeout for the next datagram of notifications; empty on timeout. */

@@ -38,6 +38,29 @@ public final class NlAttrs {
         return a;
     }
 
+    /**
+     * The payloads of a list of attributes in order, whatever their types (an nftables
+     * {@code NFTA_LIST_ELEM} list, where every element has the same type).
+     */
+    public static java.util.List<Bytes> elements(Bytes b) {
+        java.util.List<Bytes> out = new java.util.ArrayList<>();
+        int off = 0;
+        int len = b.length();
+        while (off + 4 <= len) {
+            int alen = b.u16(off);
+            if (alen < 4 || alen > len - off) {
+                throw new NetlinkProtocolException("list element at offset " + off + " claims length " + alen
+                        + " but " + (len - off) + " bytes remain");
+            }
+            out.add(b.slice(off + 4, alen - 4));
+            off += Rtnl.align(alen);
+        }
+        if (off < len) {
+            throw new NetlinkProtocolException("truncated list element header: " + (len - off) + " trailing bytes");
+        }
+        return out;
+    }
+
     public boolean has(int type) {
         return type < MAX_TYPE && byType[type] != null;
     }
@@ -69,6 +92,16 @@ public final class NlAttrs {
 
     public Integer u32(int type) {
         return has(type) ? require(type, 4, "u32").u32(0) : null;
+    }
+
+    /** A 32-bit attribute in network byte order (nftables). */
+    public Integer be32(int type) {
+        return has(type) ? require(type, 4, "be32").be32(0) : null;
+    }
+
+    /** A 64-bit attribute in network byte order (nftables handles and counters). */
+    public Long be64(int type) {
+        return has(type) ? require(type, 8, "be64").be64(0) : null;
     }
 
     public int u32(int type, int dflt) {

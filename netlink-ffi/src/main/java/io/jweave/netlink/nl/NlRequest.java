@@ -116,6 +116,17 @@ public final class NlRequest {
         return this;
     }
 
+    /** A 32-bit attribute in network byte order (nftables). */
+    public NlRequest attrBe32(int type, int v) {
+        attrHeader(type, 4);
+        u8(v >>> 24);
+        u8(v >>> 16);
+        u8(v >>> 8);
+        u8(v);
+        pad();
+        return this;
+    }
+
     /** A NUL-terminated string attribute. */
     public NlRequest attrString(int type, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);

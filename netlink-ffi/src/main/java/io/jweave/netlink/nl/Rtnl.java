@@ -45,6 +45,9 @@ public final class Rtnl {
     public static final int RTM_NEWNEIGH = 28;
     public static final int RTM_DELNEIGH = 29;
     public static final int RTM_GETNEIGH = 30;
+    public static final int RTM_NEWRULE = 32;
+    public static final int RTM_DELRULE = 33;
+    public static final int RTM_GETRULE = 34;
 
     // multicast groups (bit numbers for NETLINK_ADD_MEMBERSHIP)
     public static final int RTNLGRP_LINK = 1;
@@ -119,7 +122,13 @@ public final class Rtnl {
     public static final int RT_SCOPE_HOST = 254;
     /** In a delete request: match a route of any scope. */
     public static final int RT_SCOPE_NOWHERE = 255;
+    public static final int RT_TABLE_UNSPEC = 0;
+    public static final int RT_TABLE_DEFAULT = 253;
+    public static final int RT_TABLE_LOCAL = 255;
     public static final int RTN_UNICAST = 1;
+    public static final int RTN_BLACKHOLE = 6;
+    public static final int RTN_UNREACHABLE = 7;
+    public static final int RTN_PROHIBIT = 8;
     public static final int RTA_DST = 1;
     public static final int RTA_SRC = 2;
     public static final int RTA_OIF = 4;
@@ -127,6 +136,20 @@ public final class Rtnl {
     public static final int RTA_PRIORITY = 6;
     public static final int RTA_PREFSRC = 7;
     public static final int RTA_TABLE = 15;
+
+    // struct fib_rule_hdr: 12 bytes (linux/fib_rules.h)
+    public static final int FIB_RULE_HDR_LEN = 12;
+    public static final int FRA_IIFNAME = 3;
+    public static final int FRA_PRIORITY = 6;
+    public static final int FRA_FWMARK = 10;
+    public static final int FRA_TABLE = 15;
+    public static final int FRA_FWMASK = 16;
+    public static final int FRA_OIFNAME = 17;
+    public static final int FRA_PROTOCOL = 21;
+    public static final int FRA_IP_PROTO = 22;
+    public static final int FRA_SPORT_RANGE = 23;
+    public static final int FRA_DPORT_RANGE = 24;
+    public static final int FR_ACT_TO_TBL = 1;
 
     // ndmsg: 12 bytes
     public static final int NDMSG_LEN = 12;

@@ -17,6 +17,7 @@ public final class Sys {
     public static final int SOCK_RAW = 3;
     public static final int SOCK_CLOEXEC = 0x80000;
     public static final int NETLINK_ROUTE = 0;
+    public static final int NETLINK_NETFILTER = 12;
 
     public static final int SOL_SOCKET = 1;
     public static final int SO_SNDBUF = 7;

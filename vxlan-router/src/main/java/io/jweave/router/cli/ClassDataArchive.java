@@ -94,7 +94,9 @@ final class ClassDataArchive {
                     "--docker-host", "unix://" + inJvm + "/no-docker.sock", "--plugin-socket", inJvm + "/plugin.sock",
                     "--data-dir", inJvm + "/data", "--ipalloc-range", "100.64.0.0/16",
                     "--dns-upstream", "198.51.100.53", "--http-addr", "127.0.0.1:6784"));
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().remove(io.jweave.router.MeshPassword.ENV); // the training does not depend on the caller's shell
+            p = pb.start();
             awaitReady(p, log, socket);
             // what Docker asks a plugin first (the answers themselves do not matter)
             for (String call : List.of("/Plugin.Activate", "/NetworkDriver.GetCapabilities", "/IpamDriver.GetCapabilities",

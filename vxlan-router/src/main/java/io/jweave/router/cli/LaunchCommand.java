@@ -5,6 +5,7 @@ import io.jweave.netlink.Handle;
 import io.jweave.netlink.IpPrefix;
 import io.jweave.netlink.Route;
 import io.jweave.netlink.sys.Sys;
+import io.jweave.router.MeshPassword;
 import io.jweave.router.Router;
 import io.jweave.router.RouterConfig;
 import java.net.InetAddress;
@@ -94,6 +95,24 @@ public final class LaunchCommand implements Callable<Integer> {
             description = "Loopback address of the HTTP status API and Prometheus /metrics (default: ${DEFAULT-VALUE}).")
     String httpAddr;
 
+    @Option(names = "--password-file", paramLabel = "FILE",
+            description = "File holding the mesh's password (mode 0600; one trailing newline is ignored): the mesh "
+                    + "is private, every router of it needs the same password. Without it, the environment variable "
+                    + "JWEAVE_PASSWORD is used if set. In container mode the router gets a copy in DATA-DIR/password "
+                    + "(mode 0600), removed by jweave stop.")
+    Path passwordFile;
+
+    @Option(names = "--tunnel-port", paramLabel = "PORT", defaultValue = "6783",
+            description = "UDP port of the encrypted tunnel between routers, used with a password (default: ${DEFAULT-VALUE}).")
+    int tunnelPort;
+
+    /** Tests only: rekey the tunnel sooner than every 120 s. */
+    @Option(names = "--rekey-interval", paramLabel = "SECONDS", hidden = true)
+    Integer rekeyInterval;
+
+    /** Where JWEAVE_PASSWORD is read from (tests replace it). */
+    java.util.Map<String, String> environment = System.getenv();
+
     @Option(names = "--foreground", description = "Run the router in this process.")
     boolean foreground;
 
@@ -157,6 +176,11 @@ public final class LaunchCommand implements Callable<Integer> {
             a.add("--dns-upstream=" + u);
         }
         a.add("--http-addr=" + httpAddr);
+        a.add("--tunnel-port=" + tunnelPort);
+        if (rekeyInterval != null) {
+            a.add("--rekey-interval=" + rekeyInterval);
+        }
+        // the password: never on the command line; RouterContainer adds --password-file DATA-DIR/password
         a.addAll(peers);
         return a;
     }
@@ -167,6 +191,20 @@ public final class LaunchCommand implements Callable<Integer> {
         }
         if (meshPort < 1 || meshPort > 65535) {
             throw new IllegalArgumentException("--mesh-port " + meshPort + " is not a TCP port (1-65535)");
+        }
+        if (tunnelPort < 1 || tunnelPort > 65535) {
+            throw new IllegalArgumentException("--tunnel-port " + tunnelPort + " is not a UDP port (1-65535)");
+        }
+        if (tunnelPort == vxlanPort) {
+            throw new IllegalArgumentException("--tunnel-port " + tunnelPort + " is also the --vxlan-port: choose another");
+        }
+        java.time.Duration rekeyAfter = RouterConfig.DEFAULT_REKEY_AFTER;
+        if (rekeyInterval != null) {
+            if (rekeyInterval < 1 || rekeyInterval > RouterConfig.DEFAULT_REKEY_AFTER.toSeconds()) {
+                throw new IllegalArgumentException("--rekey-interval " + rekeyInterval + " must be between 1 and "
+                        + RouterConfig.DEFAULT_REKEY_AFTER.toSeconds() + " seconds");
+            }
+            rekeyAfter = java.time.Duration.ofSeconds(rekeyInterval);
         }
         if (subnetSize < 8 || subnetSize > 30) {
             throw new IllegalArgumentException("--ipalloc-subnet-size " + subnetSize + " must be between 8 and 30");
@@ -203,10 +241,22 @@ public final class LaunchCommand implements Callable<Integer> {
         }
         requireSocketPath("--plugin-socket", pluginSocket.toAbsolutePath());
         requireSocketPath("--data-dir", io.jweave.router.status.StatusServer.socketIn(dataDir.toAbsolutePath()));
+        MeshPassword password = password();
         InetAddress adv = advertiseAddr != null ? parseAdvertise(advertiseAddr) : defaultRouteAddress();
         return new RouterConfig(n, adv, dockerHost, pluginSocket.toAbsolutePath(), dataDir.toAbsolutePath(),
                 ipallocRange, subnetSize, dnsDomain, vxlanPort, peers, meshPort, clusterName, duration(reclaimGrace),
-                dnsAddr, dnsTtl, dnsUpstreams, http);
+                dnsAddr, dnsTtl, dnsUpstreams, http, password, tunnelPort, rekeyAfter);
+    }
+
+    /** --password-file (checked as ssh checks a key), else JWEAVE_PASSWORD, else null. */
+    private MeshPassword password() {
+        if (passwordFile != null && !foreground
+                && passwordFile.toAbsolutePath().normalize().equals(RouterContainer.passwordFile(dataDir.toAbsolutePath()).normalize())) {
+            throw new IllegalArgumentException("--password-file " + passwordFile + " is the copy jweave keeps for the router "
+                    + "container in its data directory (removed by jweave stop): keep the password elsewhere, e.g. "
+                    + "/etc/jweave/password");
+        }
+        return MeshPassword.resolve(passwordFile, environment).orElse(null);
     }
 
     /** A Unix socket the router will bind: its path must fit a socket address. */

@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
         "%nThe join targets are the launch peers, plus 'jweave connect', minus 'jweave forget'. STATE is "
                 + "connected (in the mesh), departed (left after a clean stop), unreachable (gone without a clean "
                 + "stop; its endpoints stay programmed for the reclaim grace) or connecting (a join target not in "
-                + "the mesh: unreachable, or merging)."})
+                + "the mesh: unreachable, or merging) or refused (wrong password or none, on either side; the reason "
+                + "follows). ENCRYPTED: whether the traffic with it goes through the encrypted tunnel (a mesh with a "
+                + "password)."})
 public final class PeersCommand implements Callable<Integer> {
 
     @Mixin
@@ -34,7 +36,8 @@ public final class PeersCommand implements Callable<Integer> {
 
     /** The peer table (also used by {@code status}). */
     static void print(JsonNode peers) {
-        System.out.printf("  %-20s %-22s %-12s %-21s %s%n", "NAME", "ADDRESS", "STATE", "SINCE", "JOIN-TARGET");
+        System.out.printf("  %-20s %-22s %-12s %-21s %-11s %s%n", "NAME", "ADDRESS", "STATE", "SINCE", "JOIN-TARGET",
+                "ENCRYPTED");
         for (JsonNode p : peers) {
             String name = RouterClient.text(p, "name", "-");
             if (p.path("self").asBoolean()) {
@@ -44,8 +47,12 @@ public final class PeersCommand implements Callable<Integer> {
             if (since.length() > 19) {
                 since = since.substring(0, 19).replace('T', ' ');
             }
-            System.out.printf("  %-20s %-22s %-12s %-21s %s%n", name, RouterClient.text(p, "address", "-"),
-                    RouterClient.text(p, "state", "-"), since, p.path("joinTarget").asBoolean() ? "yes" : "no");
+            System.out.printf("  %-20s %-22s %-12s %-21s %-11s %s%n", name, RouterClient.text(p, "address", "-"),
+                    RouterClient.text(p, "state", "-"), since, p.path("joinTarget").asBoolean() ? "yes" : "no",
+                    p.path("encrypted").asBoolean() ? "yes" : "no");
+            if (p.hasNonNull("reason")) {
+                System.out.printf("    refused: %s%n", p.path("reason").asText());
+            }
         }
     }
 }

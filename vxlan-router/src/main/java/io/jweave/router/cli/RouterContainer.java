@@ -89,54 +89,111 @@ final class RouterContainer {
             long size = RouterImage.ensureLoaded(docker, false);
             String image = RouterImage.name();
             Files.createDirectories(cfg.dataDir());
-            Files.createDirectories(cfg.pluginSocket().getParent());
-            Files.createDirectories(sandboxDir);
-            // The per-network namespaces are bind mounts under DATA-DIR/netns made inside the
-            // container: they reach the host (and outlive the container) only through a shared mount.
-            SharedMounts.ensureShared(cfg.dataDir());
-            SharedMounts.ensureShared(sandboxDir);
-            HostConfig host = HostConfig.newHostConfig()
-                    .withNetworkMode("host")
-                    .withCapAdd(Capability.NET_ADMIN, Capability.SYS_ADMIN)
-                    .withSecurityOpts(List.of("apparmor=unconfined"))
-                    .withRestartPolicy(RestartPolicy.alwaysRestart())
-                    .withBinds(binds(cfg, sandboxDir));
-            String id = docker.createContainerCmd(image).withName(NAME)
-                    .withCmd(args)
-                    .withLabels(Map.of(ROLE_LABEL, "router", "io.jweave.data-dir", cfg.dataDir().toString(),
-                            "io.jweave.plugin-socket", cfg.pluginSocket().toString()))
-                    .withStopTimeout(STOP_TIMEOUT_S)
-                    .withHostConfig(host)
-                    .exec().getId();
-            long t0 = System.nanoTime();
-            docker.startContainerCmd(id).exec();
-            long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
-            while (System.currentTimeMillis() < deadline) {
-                InspectContainerResponse c = docker.inspectContainerCmd(id).exec();
-                Integer restarts = c.getRestartCount();
-                if (!running(c) || (restarts != null && restarts > 0)) {
-                    String logs = logs(docker, id, 20);
-                    remove(docker, id);
-                    throw new IllegalStateException("the router container exited (status "
-                            + c.getState().getExitCodeLong() + "); its last log lines:\n" + logs);
-                }
-                if (PluginProbe.answers(cfg.pluginSocket())) {
-                    System.out.printf("jweave router %s started in container %s (%s, %s, ready in %.1f s), plugin at %s,"
-                                    + " data %s; logs: docker logs %s%n", cfg.name(), NAME, image,
-                            ImageCommand.mb(size), (System.nanoTime() - t0) / 1e9, cfg.pluginSocket(), cfg.dataDir(), NAME);
-                    if (Boolean.FALSE.equals(liveRestore(cfg.dockerHost()))) {
-                        System.out.println("note: dockerd runs without live-restore: a dockerd restart stops the router with"
-                                + " the containers and stalls ~15 s per jweave network at its start; set \"live-restore\":"
-                                + " true in daemon.json (docs/operations.md, dockerd restarts and reboots)");
-                    }
-                    return 0;
-                }
-                Thread.sleep(100);
+            Path secret = passwordFile(cfg.dataDir());
+            if (cfg.hasPassword()) {
+                // the router reads its copy: not on the command line, in docker inspect or the environment
+                writeSecret(secret, cfg.password().bytes());
+                cfg.password().clear();
+                args = new ArrayList<>(args);
+                args.add(0, "--password-file=" + secret);
+            } else {
+                Files.deleteIfExists(secret); // left by an earlier launch with a password
             }
-            String logs = logs(docker, id, 20);
-            remove(docker, id);
-            throw new IllegalStateException("the router container did not answer at " + cfg.pluginSocket() + " within "
-                    + READY_TIMEOUT_MS / 1000 + " s; its last log lines:\n" + logs);
+            try {
+                return startContainer(docker, cfg, args, sandboxDir, size, image);
+            } catch (Exception | Error e) {
+                Files.deleteIfExists(secret);
+                throw e;
+            }
+        }
+    }
+
+    private static int startContainer(DockerClient docker, RouterConfig cfg, List<String> args, Path sandboxDir, long size,
+                                      String image) throws Exception {
+        Files.createDirectories(cfg.pluginSocket().getParent());
+        Files.createDirectories(sandboxDir);
+        // The per-network namespaces are bind mounts under DATA-DIR/netns made inside the
+        // container: they reach the host (and outlive the container) only through a shared mount.
+        SharedMounts.ensureShared(cfg.dataDir());
+        SharedMounts.ensureShared(sandboxDir);
+        HostConfig host = HostConfig.newHostConfig()
+                .withNetworkMode("host")
+                .withCapAdd(Capability.NET_ADMIN, Capability.SYS_ADMIN)
+                .withSecurityOpts(List.of("apparmor=unconfined"))
+                .withRestartPolicy(RestartPolicy.alwaysRestart())
+                .withBinds(binds(cfg, sandboxDir));
+        String id = docker.createContainerCmd(image).withName(NAME)
+                .withCmd(args)
+                .withLabels(Map.of(ROLE_LABEL, "router", "io.jweave.data-dir", cfg.dataDir().toString(),
+                        "io.jweave.plugin-socket", cfg.pluginSocket().toString()))
+                .withStopTimeout(STOP_TIMEOUT_S)
+                .withHostConfig(host)
+                .exec().getId();
+        long t0 = System.nanoTime();
+        docker.startContainerCmd(id).exec();
+        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            InspectContainerResponse c = docker.inspectContainerCmd(id).exec();
+            Integer restarts = c.getRestartCount();
+            if (!running(c) || (restarts != null && restarts > 0)) {
+                String logs = logs(docker, id, 20);
+                remove(docker, id);
+                throw new IllegalStateException("the router container exited (status "
+                        + c.getState().getExitCodeLong() + "); its last log lines:\n" + logs);
+            }
+            if (PluginProbe.answers(cfg.pluginSocket())) {
+                System.out.printf("jweave router %s started in container %s (%s, %s, ready in %.1f s), plugin at %s,"
+                                + " data %s; logs: docker logs %s%n", cfg.name(), NAME, image,
+                        ImageCommand.mb(size), (System.nanoTime() - t0) / 1e9, cfg.pluginSocket(), cfg.dataDir(), NAME);
+                if (Boolean.FALSE.equals(liveRestore(cfg.dockerHost()))) {
+                    System.out.println("note: dockerd runs without live-restore: a dockerd restart stops the router with"
+                            + " the containers and stalls ~15 s per jweave network at its start; set \"live-restore\":"
+                            + " true in daemon.json (docs/operations.md, dockerd restarts and reboots)");
+                }
+                return 0;
+            }
+            Thread.sleep(100);
+        }
+        String logs = logs(docker, id, 20);
+        remove(docker, id);
+        throw new IllegalStateException("the router container did not answer at " + cfg.pluginSocket() + " within "
+                + READY_TIMEOUT_MS / 1000 + " s; its last log lines:\n" + logs);
+    }
+
+    /** The router container's copy of the mesh password: {@code DATA-DIR/password}. */
+    static Path passwordFile(Path dataDir) {
+        return dataDir.resolve("password");
+    }
+
+    /**
+     * Writes {@code secret} to {@code file} with mode 0600 from its creation on: a temporary file in
+     * the same directory, made 0600 by open(2) itself (never readable by others, not even briefly),
+     * written and synced, then renamed over {@code file}. The caller's array is overwritten.
+     */
+    static void writeSecret(Path file, byte[] secret) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + "-", ".tmp",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        try {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(secret);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            java.util.Arrays.fill(secret, (byte) 0);
+            Files.deleteIfExists(tmp);
+        }
+        try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            d.force(true); // the rename survives a crash: the container restarts from it after a reboot
+        } catch (IOException e) {
+            // not every file system syncs a directory; the file is written either way
         }
     }
 
@@ -227,8 +284,13 @@ final class RouterContainer {
         if (socket != null) {
             Files.deleteIfExists(Path.of(socket));
         }
+        String dataDir = c.get().getConfig().getLabels() == null ? null
+                : c.get().getConfig().getLabels().get("io.jweave.data-dir");
+        boolean secret = dataDir != null && Files.deleteIfExists(passwordFile(Path.of(dataDir)));
         System.out.println("jweave router container " + NAME + " stopped and removed"
-                + (socket == null ? "" : "; plugin socket " + socket + " removed") + " (networks and containers stay)");
+                + (socket == null ? "" : "; plugin socket " + socket + " removed")
+                + (secret ? "; password copy " + passwordFile(Path.of(dataDir)) + " removed" : "")
+                + " (networks and containers stay)");
         return true;
     }
 

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 @Command(name = "stop", description = {
         "Stop the router: the container jweave-router of the dockerd at --docker-host is stopped and removed,",
         "and the plugin socket removed. Without that container, a router process started for --data-dir",
-        "gets SIGTERM. Networks, containers and the datapath stay."})
+        "gets SIGTERM. The container's copy of the mesh password (DATA-DIR/password) is removed.",
+        "Networks, containers and the datapath stay."})
 public final class StopCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/jweave",
@@ -33,8 +34,11 @@ public final class StopCommand implements Callable<Integer> {
         }
         Optional<ProcessHandle> p = Background.running(dataDir.toAbsolutePath());
         if (p.isEmpty()) {
+            // a router container removed by other means leaves its password copy: remove it here too
+            Path secret = RouterContainer.passwordFile(dataDir.toAbsolutePath());
+            boolean removed = Files.deleteIfExists(secret);
             System.out.println("no jweave router is running (no container " + RouterContainer.NAME + " at " + dockerHost
-                    + ", no router process for " + dataDir + ")");
+                    + ", no router process for " + dataDir + ")" + (removed ? "; password copy " + secret + " removed" : ""));
             return 0;
         }
         p.get().destroy();

@@ -41,6 +41,7 @@ public final class Datapath implements AutoCloseable {
     private final InetAddress vtep;
     private final int underlayIndex;
     private final int vxlanPort;
+    private final int tunnelOverhead;
     private final Map<Integer, NetworkNs> networks = new HashMap<>();
 
     private record NetworkNs(NetNs ns, Handle handle) {
@@ -54,11 +55,37 @@ public final class Datapath implements AutoCloseable {
      * @param vxlanPort  UDP port of VXLAN (4789)
      */
     public Datapath(Handle host, Path netnsDir, InetAddress vtep, int underlayIndex, int vxlanPort) {
+        this(host, netnsDir, vtep, underlayIndex, vxlanPort, 0);
+    }
+
+    /**
+     * @param tunnelOverhead bytes the encrypted tunnel adds under VXLAN (0: no tunnel). With a tunnel, the
+     *                       VXLAN devices are not bound to the underlay device (the kernel must route their
+     *                       packets by policy into the tunnel's TUN device; a device-bound lookup would bypass
+     *                       the rules and send plaintext), and every MTU is reduced by the overhead.
+     */
+    public Datapath(Handle host, Path netnsDir, InetAddress vtep, int underlayIndex, int vxlanPort, int tunnelOverhead) {
         this.host = host;
         this.netnsDir = netnsDir;
         this.vtep = vtep;
         this.underlayIndex = underlayIndex;
         this.vxlanPort = vxlanPort;
+        this.tunnelOverhead = tunnelOverhead;
+    }
+
+    /** The underlay link the VXLAN devices are bound to (0: none, the kernel routes). */
+    private int vxlanUnderlay() {
+        return tunnelOverhead > 0 ? 0 : underlayIndex;
+    }
+
+    /** {@code mtu} lowered to what this host's path can carry (a network made before a password was set). */
+    private int fit(int vni, int mtu) {
+        int max = defaultMtu();
+        if (mtu > max) {
+            LOG.info("network vni {}: mtu {} lowered to {} (the tunnel's {} bytes)", vni, mtu, max, tunnelOverhead);
+            return max;
+        }
+        return mtu;
     }
 
     public static String vxlanName(int vni) {
@@ -80,7 +107,8 @@ public final class Datapath implements AutoCloseable {
     }
 
     /** Creates (or completes) the namespace, bridge and VXLAN device of network {@code vni}. */
-    public synchronized void ensureNetwork(int vni, int mtu) {
+    public synchronized void ensureNetwork(int vni, int wantedMtu) {
+        int mtu = fit(vni, wantedMtu);
         NetworkNs n = openOrCreateNs(vni);
         Handle h = n.handle();
         h.links().setUp("lo");
@@ -91,11 +119,20 @@ public final class Datapath implements AutoCloseable {
         h.links().setMtu(BRIDGE, mtu);
         h.links().setUp(BRIDGE);
         String vx = vxlanName(vni);
+        Optional<Link> existing = h.links().byName(vx);
+        if (existing.isPresent() && existing.get().type() instanceof LinkType.Vxlan v
+                && (v.underlayIndex() != vxlanUnderlay() || v.port() != vxlanPort)) {
+            // Made for another mode (with or without the encrypted tunnel): its entries come back with the
+            // next reconcile pass.
+            h.links().deleteIfExists(vx);
+            LOG.info("network vni {}: vxlan {} recreated (underlay link {} -> {}, port {} -> {})", vni, vx,
+                    v.underlayIndex(), vxlanUnderlay(), v.port(), vxlanPort);
+        }
         if (h.links().byName(vx).isEmpty()) {
             // A half-made device from an earlier crash may wait in the host namespace.
             host.links().deleteIfExists(vx);
             LinkType.Vxlan spec = LinkType.Vxlan.of(vni).withLocal(vtep).withPort(vxlanPort).withProxy(true)
-                    .withUnderlay(underlayIndex);
+                    .withUnderlay(vxlanUnderlay());
             host.links().add(new LinkSpec(vx, spec).withMtu(mtu));
             host.links().moveTo(vx, n.ns());
             LOG.info("network vni {}: created vxlan {} (local {}, port {}, mtu {})", vni, vx,
@@ -152,7 +189,8 @@ public final class Datapath implements AutoCloseable {
      * Creates the veth pair of an endpoint: the bridge port inside the network namespace, the other
      * end (returned name) in the host namespace with the endpoint's MAC and MTU, ready for Docker.
      */
-    public synchronized String createEndpoint(int vni, String endpointId, MacAddress mac, int mtu) {
+    public synchronized String createEndpoint(int vni, String endpointId, MacAddress mac, int wantedMtu) {
+        int mtu = fit(vni, wantedMtu);
         NetworkNs n = networks.get(vni);
         if (n == null) {
             throw new IllegalStateException("network vni " + vni + " has no datapath");
@@ -193,7 +231,7 @@ public final class Datapath implements AutoCloseable {
     public int defaultMtu() {
         int underlayMtu = underlayIndex == 0 ? 1500
                 : host.links().byIndex(underlayIndex).map(Link::mtu).orElse(1500);
-        return underlayMtu - 50;
+        return underlayMtu - 50 - tunnelOverhead;
     }
 
     /**

@@ -61,7 +61,7 @@ public final class RouterMetrics implements PluginCallListener {
         Duration.ofMillis(200), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
         Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
 
-    static final List<String> PEER_STATES = List.of("connected", "departed", "unreachable", "connecting");
+    static final List<String> PEER_STATES = List.of("connected", "departed", "unreachable", "connecting", "refused");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Source source;
@@ -150,6 +150,22 @@ public final class RouterMetrics implements PluginCallListener {
             FunctionCounter.builder("jweave.dns." + c.getKey(), s, x -> x.getAsLong())
                     .description("DNS server: " + c.getKey().replace('_', ' ')).register(registry);
         }
+    }
+
+    /**
+     * A counter kept elsewhere (the encrypted tunnel's, the underlay filter's), read at scrape time:
+     * {@code bindCounter("jweave.tunnel.dropped", "...", stats::replayed, "reason", "replayed")} is exposed as
+     * {@code jweave_tunnel_dropped_total{reason="replayed"}}.
+     */
+    public void bindCounter(String name, String description, LongSupplier value, String... tags) {
+        strong.add(value);
+        FunctionCounter.builder(name, value, x -> x.getAsLong()).description(description).tags(tags).register(registry);
+    }
+
+    /** A gauge read at scrape time. */
+    public void bindGauge(String name, String description, java.util.function.DoubleSupplier value, String... tags) {
+        strong.add(value);
+        Gauge.builder(name, value, x -> x.getAsDouble()).description(description).tags(tags).register(registry);
     }
 
     /** The registry, e.g. to bind more meters. */

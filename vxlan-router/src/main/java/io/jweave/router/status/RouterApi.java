@@ -46,10 +46,12 @@ public final class RouterApi implements RouterMetrics.Source {
     private final Supplier<IpamSnapshot> ipam;
     private final DockerEngine docker;
     private final Supplier<StatusReport> report;
+    private final PeerSecurity security;
     private volatile RouterMetrics metrics;
 
     public RouterApi(RouterConfig cfg, StateStore state, MeshAgent agent, Supplier<IpamSnapshot> ipam, DockerEngine docker,
-                     Supplier<StatusReport> report) {
+                     Supplier<StatusReport> report, PeerSecurity security) {
+        this.security = security;
         this.cfg = cfg;
         this.state = state;
         this.agent = agent;
@@ -92,26 +94,33 @@ public final class RouterApi implements RouterMetrics.Source {
 
     PeersView peersView() {
         Mesh m = agent.mesh();
-        return new PeersView(m == null ? List.of() : m.joinTargets(), peers(agent));
+        return new PeersView(m == null ? List.of() : m.joinTargets(), peers(agent, security));
     }
 
-    /** The mesh's routers as this one sees them, and the join targets not (yet) in the mesh. */
-    public static List<StatusReport.Peer> peers(MeshAgent agent) {
+    /** The mesh's routers as this one sees them, the join targets not (yet) in the mesh, and refused routers. */
+    public static List<StatusReport.Peer> peers(MeshAgent agent, PeerSecurity security) {
         Mesh m = agent.mesh();
         if (m == null) {
             return List.of();
         }
-        return peerStates(m.members(), agent.vanishedHosts(), m.joinTargets(), RouterApi::resolve, m::since);
+        return peerStates(m.members(), agent.vanishedHosts(), m.joinTargets(), RouterApi::resolve, m::since, security);
+    }
+
+    static List<StatusReport.Peer> peerStates(List<Peer> members, Set<String> vanished, List<String> targets,
+                                              Function<String, String> resolve, ToLongFunction<String> since) {
+        return peerStates(members, vanished, targets, resolve, since, PeerSecurity.NONE);
     }
 
     /**
      * Peer states: {@code connected} (a member now, this router included), {@code unreachable} (gone
      * without withdrawing its endpoints: killed or cut off; its entries are kept), {@code departed}
      * (gone after withdrawing them: a clean stop, or it had none), {@code connecting} (a join target
-     * whose address is no member's: not reachable, or not merged yet).
+     * whose address is no member's: not reachable, or not merged yet), {@code refused} (a router at
+     * that address was refused, or refused this one: wrong password or none; {@code reason} says).
      */
     static List<StatusReport.Peer> peerStates(List<Peer> members, Set<String> vanished, List<String> targets,
-                                              Function<String, String> resolve, ToLongFunction<String> since) {
+                                              Function<String, String> resolve, ToLongFunction<String> since,
+                                              PeerSecurity security) {
         Set<String> targetAddrs = new HashSet<>();
         Map<String, String> resolvedTarget = new HashMap<>();
         for (String t : targets) {
@@ -119,23 +128,40 @@ public final class RouterApi implements RouterMetrics.Source {
             resolvedTarget.put(t, a);
             targetAddrs.add(a);
         }
+        Map<String, PeerSecurity.Refusal> refused = new HashMap<>(security.refusals());
         List<StatusReport.Peer> out = new ArrayList<>();
         Set<String> seenAddrs = new HashSet<>();
         for (Peer p : members) {
-            String st = p.state() == Peer.State.UP ? "connected" : vanished.contains(p.name()) ? "unreachable" : "departed";
-            if (p.state() == Peer.State.UP) {
+            boolean up = p.state() == Peer.State.UP;
+            String st = up ? "connected" : vanished.contains(p.name()) ? "unreachable" : "departed";
+            String ip = hostOf(p.address());
+            if (up) {
                 seenAddrs.add(p.address());
+                refused.remove(ip);
             }
+            boolean encrypted = security.passwordSet() && (p.local() || (up && security.encryptedWith(ip)));
             long s = since.applyAsLong(p.name());
             out.add(new StatusReport.Peer(p.name(), p.address(), st, p.local(), s > 0 ? Instant.ofEpochMilli(s).toString() : null,
-                    targetAddrs.contains(p.address())));
+                    targetAddrs.contains(p.address()), encrypted, null));
         }
         for (String t : targets) {
-            if (!seenAddrs.contains(resolvedTarget.get(t))) {
-                out.add(new StatusReport.Peer(null, t, "connecting", false, null, true));
+            String addr = resolvedTarget.get(t);
+            if (!seenAddrs.contains(addr)) {
+                PeerSecurity.Refusal r = refused.remove(hostOf(addr));
+                out.add(r == null ? new StatusReport.Peer(null, t, "connecting", false, null, true)
+                        : new StatusReport.Peer(null, t, "refused", false, r.since().toString(), true, false, r.reason()));
             }
         }
+        refused.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> out.add(new StatusReport.Peer(null,
+                e.getKey(), "refused", false, e.getValue().since().toString(), false, false, e.getValue().reason())));
         return out;
+    }
+
+    /** {@code ip:port} or {@code [v6]:port} → the address part. */
+    static String hostOf(String address) {
+        int colon = address.lastIndexOf(':');
+        String h = colon < 0 ? address : address.substring(0, colon);
+        return h.startsWith("[") ? h.substring(1, h.length() - 1) : h;
     }
 
     /** {@code host:port} → {@code ip:port} (the target itself if the host does not resolve). */
@@ -305,7 +331,7 @@ public final class RouterApi implements RouterMetrics.Source {
     @Override
     public Map<String, Integer> peersByState() {
         Map<String, Integer> out = new HashMap<>();
-        for (StatusReport.Peer p : peers(agent)) {
+        for (StatusReport.Peer p : peers(agent, security)) {
             out.merge(p.state(), 1, Integer::sum);
         }
         return out;

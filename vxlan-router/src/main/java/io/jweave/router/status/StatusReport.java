@@ -11,11 +11,19 @@ public record StatusReport(String name, String version, String advertiseAddress,
     /**
      * A router of the mesh (this one included), or a join target not in the mesh (name null).
      *
-     * @param state      connected, departed, unreachable or connecting (see docs/operations.md)
+     * @param state      connected, departed, unreachable, connecting or refused (see docs/operations.md)
      * @param since      when this router saw the state begin (ISO-8601), null if unknown
      * @param joinTarget whether this router joins it (a launch peer or {@code jweave connect}, not forgotten)
+     * @param encrypted  whether what this router exchanges with it is encrypted (a mesh with a password, and
+     *                   a tunnel session with it is up; this router itself: whether it has a password)
+     * @param reason     why it is refused ("wrong password or none", "it has no password", ...), else null
      */
-    public record Peer(String name, String address, String state, boolean self, String since, boolean joinTarget) {
+    public record Peer(String name, String address, String state, boolean self, String since, boolean joinTarget,
+                       boolean encrypted, String reason) {
+        /** A peer of a mesh without a password. */
+        public Peer(String name, String address, String state, boolean self, String since, boolean joinTarget) {
+            this(name, address, state, self, since, joinTarget, false, null);
+        }
     }
 
     /** A jweave network present on this host. */

@@ -1,0 +1,43 @@
+package io.jweave.tunnel;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Per-peer state. Fields without volatile are guarded by the Peer's monitor. */
+final class Peer {
+    final InetAddress address;
+    final InetSocketAddress endpoint;
+
+    /** Most recent confirmed session: used to send. */
+    volatile Session current;
+    /** Older sessions still accepted for receiving until they expire (at most a few). */
+    final ArrayDeque<Session> older = new ArrayDeque<>();
+    /** Responder sessions waiting for their first transport packet. */
+    final ArrayDeque<Session> pendingResponders = new ArrayDeque<>();
+    Handshake inFlight;
+    final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
+    long noInitiateBeforeNanos;
+    boolean backingOff;
+    long lastUnknownInitiationNanos;
+    boolean unknownInitiationDone;
+    volatile long lastRxNanos;
+
+    volatile long sinceMillis = -1;
+    volatile long lastHandshakeMillis = -1;
+    volatile String refusedReason;
+    volatile long refusedAtMillis;
+
+    final LongAdder txPackets = new LongAdder();
+    final LongAdder txBytes = new LongAdder();
+    final LongAdder rxPackets = new LongAdder();
+    final LongAdder rxBytes = new LongAdder();
+    final LongAdder rekeys = new LongAdder();
+
+    Peer(InetAddress address, int port) {
+        this.address = address;
+        this.endpoint = new InetSocketAddress(address, port);
+    }
+}

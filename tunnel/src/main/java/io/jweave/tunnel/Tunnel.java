@@ -1,0 +1,1006 @@
+package io.jweave.tunnel;
+
+import io.jweave.tunnel.noise.CipherState;
+import io.jweave.tunnel.noise.HandshakeState;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The encrypted tunnel: reads IPv4 packets from a {@link PacketDevice}, seals them for the peer named
+ * by their destination address and sends them over one UDP socket; opens what arrives and writes it
+ * to the device. See the module README for the protocol.
+ */
+public final class Tunnel implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Tunnel.class);
+
+    /** Outer IPv4 20 + UDP 8 + transport header 16 + tag 16. */
+    public static final int OVERHEAD = 60;
+
+    static final byte[] PROLOGUE = "jweave-tunnel-1".getBytes(StandardCharsets.US_ASCII);
+
+    // Wire
+    static final byte TYPE_INITIATION = 1;
+    static final byte TYPE_RESPONSE = 2;
+    static final byte TYPE_TRANSPORT = 3;
+    static final byte TYPE_NOTICE = 4;
+    static final int INITIATION_LEN = 8 + 32 + 16;
+    static final int RESPONSE_LEN = 12 + 32 + 16;
+    static final int TRANSPORT_HEADER = 16;
+    static final int TAG = CipherState.TAG_LEN;
+    static final int NOTICE_LEN = 4;
+    static final byte NOTICE_PROBE = 1;
+    static final byte NOTICE_PASSWORD_REQUIRED = 2;
+    static final byte NOTICE_NO_PASSWORD = 3;
+
+    // Refusal reasons
+    static final String WRONG_PASSWORD = "wrong password or none";
+    static final String PEER_HAS_NO_PASSWORD = "it has no password";
+    static final String PEER_REQUIRES_PASSWORD = "it requires a password; this router has none";
+    static final String PEER_USES_PASSWORD = "it uses a password; this router has none";
+    static final String PEER_SENT_NO_PASSWORD = "no password";
+
+    // Timers and limits
+    static final int QUEUE_LIMIT = 1024;
+    static final int MAX_TRIES = 10;
+    static final int MAX_PEERS = 4096;
+    static final int MAX_PENDING_RESPONDERS = 4;
+    static final int MAX_OLDER_SESSIONS = 3;
+    static final long RETRANSMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
+    static final long RETRANSMIT_JITTER_NANOS = TimeUnit.MILLISECONDS.toNanos(333);
+    static final long RESPONDER_CONFIRM_NANOS = TimeUnit.SECONDS.toNanos(5);
+    static final long RESPONDER_REKEY_EXTRA_NANOS = TimeUnit.SECONDS.toNanos(10);
+    static final long REJECT_EXTRA_NANOS = TimeUnit.SECONDS.toNanos(60);
+    static final long BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+    static final long UNKNOWN_INITIATION_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long NOTICE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final int HANDSHAKES_PER_SECOND_PER_SOURCE = 10;
+    static final long REKEY_AFTER_MESSAGES = 1L << 32;
+    static final long REJECT_AFTER_MESSAGES = Long.MAX_VALUE - (1L << 13);
+    static final long TICK_MILLIS = 50;
+    private static final byte[] EMPTY = new byte[0];
+    private static final ByteBuffer EMPTY_BUFFER = ByteBuffer.allocateDirect(0);
+
+    private final TunnelConfig config;
+    private final PacketDevice device;
+    private final TunnelListener listener;
+    private final byte[] psk;
+    private final long rekeyAfterNanos;
+    private final long rejectAfterNanos;
+    private final SecureRandom random = new SecureRandom();
+
+    private final ConcurrentHashMap<InetAddress, Peer> peers = new ConcurrentHashMap<>();
+    /** Receiver index -> Session, or -> Handshake for an initiation awaiting its response. */
+    private final ConcurrentHashMap<Integer, Object> byIndex = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<InetAddress, Long> lastNotice = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<InetAddress, long[]> handshakeBudget = new ConcurrentHashMap<>();
+    private final ThreadLocal<Crypto> crypto = ThreadLocal.withInitial(Crypto::new);
+
+    final LongAdder txPackets = new LongAdder();
+    final LongAdder txBytes = new LongAdder();
+    final LongAdder rxPackets = new LongAdder();
+    final LongAdder rxBytes = new LongAdder();
+    final LongAdder malformed = new LongAdder();
+    final LongAdder replayed = new LongAdder();
+    final LongAdder forged = new LongAdder();
+    final LongAdder unknownSession = new LongAdder();
+    final LongAdder expired = new LongAdder();
+    final LongAdder handshakesInitiated = new LongAdder();
+    final LongAdder handshakesCompleted = new LongAdder();
+    final LongAdder handshakeFailures = new LongAdder();
+    final LongAdder handshakesRateLimited = new LongAdder();
+    final LongAdder rekeys = new LongAdder();
+    final LongAdder queueDrops = new LongAdder();
+    final LongAdder noticesSent = new LongAdder();
+    final LongAdder noticesReceived = new LongAdder();
+    final LongAdder sendErrors = new LongAdder();
+
+    private volatile boolean running;
+    private DatagramChannel channel;
+    private Thread receiveThread;
+    private Thread deviceThread;
+    private ScheduledExecutorService scheduler;
+    private ExecutorService events;
+
+    // Device thread only: the last destination and its peer.
+    private int lastDst;
+    private Peer lastPeer;
+    // Receive thread only: the last receiver index and its session.
+    private int lastRxIndex;
+    private Session lastRxSession;
+
+    public Tunnel(TunnelConfig config, PacketDevice device, TunnelListener listener) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.listener = listener == null ? TunnelListener.NONE : listener;
+        if (config.encrypted() && device == null) {
+            throw new IllegalArgumentException("an encrypted tunnel needs a packet device");
+        }
+        if (!config.encrypted() && device != null) {
+            throw new IllegalArgumentException("a plaintext-mode tunnel only listens: no packet device");
+        }
+        this.device = device;
+        this.psk = config.encrypted() ? config.psk().bytes() : null;
+        this.rekeyAfterNanos = config.rekeyAfter().toNanos();
+        this.rejectAfterNanos = rekeyAfterNanos + REJECT_EXTRA_NANOS;
+    }
+
+    /** Binds the socket and starts the threads. */
+    public synchronized void start() throws IOException {
+        if (running || channel != null) {
+            throw new IllegalStateException("already started");
+        }
+        channel = DatagramChannel.open();
+        try {
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, 4 << 20);
+            channel.bind(config.listen());
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        running = true;
+        events = Executors.newSingleThreadExecutor(r -> daemon(r, "jweave-tunnel-events"));
+        receiveThread = daemon(this::receiveLoop, "jweave-tunnel-rx");
+        receiveThread.start();
+        if (config.encrypted()) {
+            scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "jweave-tunnel-timers"));
+            scheduler.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+            deviceThread = daemon(this::deviceLoop, "jweave-tunnel-tx");
+            deviceThread.start();
+        }
+        log.info("tunnel listening on {} ({} mode, peers on port {})", localAddress(),
+                config.encrypted() ? "encrypted" : "plaintext", config.peerPort());
+    }
+
+    /** The bound socket address (useful with port 0). */
+    public InetSocketAddress localAddress() {
+        try {
+            return (InetSocketAddress) channel.getLocalAddress();
+        } catch (IOException e) {
+            return config.listen();
+        }
+    }
+
+    /** Stops the threads, closes the socket and the device (a persistent TUN is not deleted). */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (!running) {
+                return;
+            }
+            running = false;
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.debug("closing the socket: {}", e.toString());
+        }
+        join(receiveThread);
+        join(deviceThread);
+        if (device != null) {
+            try {
+                device.close();
+            } catch (Exception e) {
+                log.warn("closing the packet device: {}", e.toString());
+            }
+        }
+        if (events != null) {
+            events.shutdown();
+            try {
+                events.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void join(Thread t) {
+        if (t == null) {
+            return;
+        }
+        try {
+            t.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    // ------------------------------------------------------------------ public queries and actions
+
+    public TunnelStats stats() {
+        return new TunnelStats(txPackets.sum(), txBytes.sum(), rxPackets.sum(), rxBytes.sum(),
+                malformed.sum(), replayed.sum(), forged.sum(), unknownSession.sum(), expired.sum(),
+                handshakesInitiated.sum(), handshakesCompleted.sum(), handshakeFailures.sum(),
+                handshakesRateLimited.sum(), rekeys.sum(), queueDrops.sum(), noticesSent.sum(),
+                noticesReceived.sum(), sendErrors.sum());
+    }
+
+    public List<PeerState> peers() {
+        long now = System.nanoTime();
+        List<PeerState> out = new ArrayList<>();
+        for (Peer p : peers.values()) {
+            boolean up = usable(p.current, now);
+            long since = p.sinceMillis;
+            long hs = p.lastHandshakeMillis;
+            String reason = p.refusedReason;
+            out.add(new PeerState(p.address, up, up && since >= 0 ? Instant.ofEpochMilli(since) : null,
+                    hs >= 0 ? Instant.ofEpochMilli(hs) : null, p.rekeys.sum(),
+                    p.txPackets.sum(), p.txBytes.sum(), p.rxPackets.sum(), p.rxBytes.sum(),
+                    reason, reason == null ? null : Instant.ofEpochMilli(p.refusedAtMillis)));
+        }
+        return out;
+    }
+
+    /** Starts a new handshake with every peer that has a session, now. */
+    public void rekeyAll() {
+        if (!config.encrypted()) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (Peer p : peers.values()) {
+            synchronized (p) {
+                if (p.current != null && p.inFlight == null) {
+                    p.backingOff = false;
+                    startHandshake(p, true, now);
+                }
+            }
+        }
+    }
+
+    /** Asks the router at addr whether it needs a password (answered with a notice). */
+    public void probe(InetAddress addr) {
+        sendNotice(new InetSocketAddress(addr, config.peerPort()), NOTICE_PROBE, NOTICE_LEN, false);
+    }
+
+    // ------------------------------------------------------------------ outbound
+
+    private void deviceLoop() {
+        ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(config.deviceMtu(), 1500) + 64);
+        while (running) {
+            buf.clear();
+            int n;
+            try {
+                n = device.read(buf);
+            } catch (IOException e) {
+                if (!running) {
+                    break;
+                }
+                log.warn("reading the packet device failed: {}", e.toString());
+                sleepQuietly(100);
+                continue;
+            }
+            if (n <= 0) {
+                continue;
+            }
+            buf.flip();
+            try {
+                onOutbound(buf);
+            } catch (RuntimeException e) {
+                malformed.increment();
+                log.debug("outbound packet dropped", e);
+            }
+        }
+    }
+
+    private void onOutbound(ByteBuffer pkt) {
+        int start = pkt.position();
+        if (pkt.remaining() < 20 || (pkt.get(start) & 0xf0) != 0x40) {
+            malformed.increment();
+            return;
+        }
+        int dst = pkt.getInt(start + 16);
+        Peer p = lastPeer != null && dst == lastDst ? lastPeer : null;
+        if (p == null) {
+            p = peerFor(intToAddress(dst));
+            if (p == null) {
+                queueDrops.increment();
+                return;
+            }
+            lastDst = dst;
+            lastPeer = p;
+        }
+        long now = System.nanoTime();
+        Session s = p.current;
+        if (usable(s, now)) {
+            sendTransport(s, pkt);
+            return;
+        }
+        synchronized (p) {
+            s = p.current;
+            if (usable(s, now)) {
+                sendTransport(s, pkt);
+                return;
+            }
+            if (p.queue.size() >= QUEUE_LIMIT) {
+                queueDrops.increment();
+            } else {
+                ByteBuffer copy = ByteBuffer.allocate(pkt.remaining());
+                copy.put(pkt).flip();
+                p.queue.add(copy);
+            }
+            startHandshake(p, false, now);
+        }
+    }
+
+    private boolean usable(Session s, long now) {
+        return s != null && s.confirmed && now - s.createdNanos < rejectAfterNanos
+                && s.sendCounter.get() < REJECT_AFTER_MESSAGES;
+    }
+
+    /** Seals payload (position..limit) for s and sends it; an empty payload is a keepalive. */
+    private void sendTransport(Session s, ByteBuffer payload) {
+        Crypto c = crypto.get();
+        long counter = s.sendCounter.getAndIncrement();
+        int len = payload.remaining();
+        ByteBuffer out = c.out;
+        out.clear();
+        out.put(TYPE_TRANSPORT).put((byte) 0).put((byte) 0).put((byte) 0)
+                .putInt(s.remoteIndex).putLong(counter);
+        try {
+            c.cipher.init(Cipher.ENCRYPT_MODE, s.sendKey, c.spec(counter));
+            c.cipher.doFinal(payload, out);
+        } catch (GeneralSecurityException e) {
+            sendErrors.increment();
+            log.warn("sealing a packet failed: {}", e.toString());
+            return;
+        }
+        out.flip();
+        try {
+            channel.send(out, s.peer.endpoint);
+        } catch (IOException e) {
+            sendErrors.increment();
+            return;
+        }
+        if (len > 0) {
+            txPackets.increment();
+            txBytes.add(len);
+            s.peer.txPackets.increment();
+            s.peer.txBytes.add(len);
+        }
+    }
+
+    /** Caller holds p's lock. */
+    private void startHandshake(Peer p, boolean rekey, long now) {
+        if (!config.encrypted() || p.inFlight != null || !running) {
+            return;
+        }
+        if (p.backingOff && now - p.noInitiateBeforeNanos < 0) {
+            return;
+        }
+        p.backingOff = false;
+        HandshakeState hs = HandshakeState.initiator(PROLOGUE, psk, null);
+        byte[] m1;
+        try {
+            m1 = hs.writeMessage(EMPTY);
+        } catch (GeneralSecurityException e) {
+            log.warn("writing an initiation failed: {}", e.toString());
+            return;
+        }
+        byte[] pkt = new byte[INITIATION_LEN];
+        int idx = reserveIndex(p); // placeholder until the Handshake exists
+        Handshake h = new Handshake(p, hs, idx, pkt, rekey);
+        byIndex.put(idx, h);
+        ByteBuffer b = ByteBuffer.wrap(pkt);
+        b.put(TYPE_INITIATION).put((byte) 0).put((byte) 0).put((byte) 0).putInt(idx).put(m1);
+        h.tries = 1;
+        h.nextNanos = now + RETRANSMIT_NANOS + ThreadLocalRandom.current().nextLong(RETRANSMIT_JITTER_NANOS);
+        p.inFlight = h;
+        handshakesInitiated.increment();
+        sendRaw(pkt, p.endpoint);
+    }
+
+    private int reserveIndex(Object owner) {
+        while (true) {
+            int idx = random.nextInt();
+            if (idx != 0 && byIndex.putIfAbsent(idx, owner) == null) {
+                return idx;
+            }
+        }
+    }
+
+    private void sendRaw(byte[] pkt, InetSocketAddress to) {
+        try {
+            channel.send(ByteBuffer.wrap(pkt), to);
+        } catch (IOException e) {
+            sendErrors.increment();
+            log.debug("sending to {} failed: {}", to, e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    private void receiveLoop() {
+        ByteBuffer in = ByteBuffer.allocateDirect(65536);
+        while (running) {
+            in.clear();
+            SocketAddress from;
+            try {
+                from = channel.receive(in);
+            } catch (ClosedChannelException e) {
+                break;
+            } catch (IOException e) {
+                if (!running) {
+                    break;
+                }
+                log.debug("receive failed: {}", e.toString());
+                continue;
+            }
+            if (from == null) {
+                continue;
+            }
+            in.flip();
+            try {
+                onDatagram(in, (InetSocketAddress) from);
+            } catch (RuntimeException e) {
+                malformed.increment();
+                log.debug("datagram from {} dropped", from, e);
+            }
+        }
+    }
+
+    /** Handles one datagram; never throws for any content (tests feed it garbage). */
+    void onDatagram(ByteBuffer in, InetSocketAddress from) {
+        int len = in.remaining();
+        if (len < 2) {
+            malformed.increment();
+            return;
+        }
+        byte type = in.get(0);
+        if (type == TYPE_NOTICE) {
+            onNotice(in, from);
+            return;
+        }
+        if (len < 4 || (in.get(1) | in.get(2) | in.get(3)) != 0) {
+            malformed.increment();
+            return;
+        }
+        switch (type) {
+            case TYPE_TRANSPORT -> {
+                if (len < TRANSPORT_HEADER + TAG) {
+                    malformed.increment();
+                } else if (config.encrypted()) {
+                    onTransport(in, from);
+                }
+            }
+            case TYPE_INITIATION -> {
+                if (len != INITIATION_LEN) {
+                    malformed.increment();
+                } else {
+                    onInitiation(in, from);
+                }
+            }
+            case TYPE_RESPONSE -> {
+                if (len != RESPONSE_LEN) {
+                    malformed.increment();
+                } else if (config.encrypted()) {
+                    onResponse(in);
+                }
+            }
+            default -> malformed.increment();
+        }
+    }
+
+    private void onTransport(ByteBuffer in, InetSocketAddress from) {
+        int idx = in.getInt(4);
+        long counter = in.getLong(8);
+        Session s;
+        if (lastRxSession != null && idx == lastRxIndex) {
+            s = lastRxSession;
+        } else {
+            Object o = byIndex.get(idx);
+            if (!(o instanceof Session)) {
+                unknownSession.increment();
+                initiateAfterUnknown(from.getAddress());
+                return;
+            }
+            s = (Session) o;
+            lastRxIndex = idx;
+            lastRxSession = s;
+        }
+        long now = System.nanoTime();
+        if (s.retired) {
+            lastRxSession = null;
+            unknownSession.increment();
+            return;
+        }
+        if (now - s.createdNanos >= rejectAfterNanos) {
+            expired.increment();
+            return;
+        }
+        if (!s.replay.check(counter)) {
+            replayed.increment();
+            return;
+        }
+        Crypto c = crypto.get();
+        ByteBuffer plain = c.plain;
+        plain.clear();
+        in.position(TRANSPORT_HEADER);
+        try {
+            c.cipher.init(Cipher.DECRYPT_MODE, s.recvKey, c.spec(counter));
+            c.cipher.doFinal(in, plain);
+        } catch (AEADBadTagException e) {
+            forged.increment();
+            return;
+        } catch (GeneralSecurityException e) {
+            forged.increment();
+            log.debug("opening a packet failed: {}", e.toString());
+            return;
+        }
+        s.replay.update(counter);
+        Peer p = s.peer;
+        p.lastRxNanos = now;
+        if (!s.confirmed) {
+            confirmResponder(s, now);
+        }
+        plain.flip();
+        int n = plain.remaining();
+        if (n == 0) {
+            return; // keepalive
+        }
+        if (n < 20 || (plain.get(0) & 0xf0) != 0x40 || (plain.getShort(2) & 0xffff) > n) {
+            malformed.increment();
+            return;
+        }
+        rxPackets.increment();
+        rxBytes.add(n);
+        p.rxPackets.increment();
+        p.rxBytes.add(n);
+        try {
+            device.write(plain);
+        } catch (IOException e) {
+            sendErrors.increment();
+            log.debug("writing to the packet device failed: {}", e.toString());
+        }
+    }
+
+    private void confirmResponder(Session s, long now) {
+        Peer p = s.peer;
+        synchronized (p) {
+            if (s.confirmed) {
+                return;
+            }
+            s.confirmed = true;
+            p.pendingResponders.remove(s);
+            install(p, s, now);
+            flush(p, now);
+        }
+    }
+
+    private void initiateAfterUnknown(InetAddress from) {
+        if (!config.encrypted() || !(from instanceof Inet4Address)) {
+            return;
+        }
+        Peer p = peerFor(from);
+        if (p == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        synchronized (p) {
+            if (p.unknownInitiationDone && now - p.lastUnknownInitiationNanos < UNKNOWN_INITIATION_NANOS) {
+                return;
+            }
+            p.unknownInitiationDone = true;
+            p.lastUnknownInitiationNanos = now;
+            startHandshake(p, false, now);
+        }
+    }
+
+    private void onInitiation(ByteBuffer in, InetSocketAddress from) {
+        InetAddress a = from.getAddress();
+        if (!(a instanceof Inet4Address)) {
+            malformed.increment();
+            return;
+        }
+        if (!config.encrypted()) {
+            if (sendNotice(from, NOTICE_NO_PASSWORD, in.remaining(), true)) {
+                Peer p = peerFor(a);
+                if (p != null) {
+                    refuse(p, PEER_USES_PASSWORD);
+                }
+            }
+            return;
+        }
+        long now = System.nanoTime();
+        if (!allowHandshake(a, now)) {
+            handshakesRateLimited.increment();
+            return;
+        }
+        int senderIndex = in.getInt(4);
+        byte[] m1 = new byte[INITIATION_LEN - 8];
+        in.get(8, m1);
+        HandshakeState hs = HandshakeState.responder(PROLOGUE, psk, null);
+        byte[] m2;
+        try {
+            hs.readMessage(m1);
+            m2 = hs.writeMessage(EMPTY);
+        } catch (GeneralSecurityException e) {
+            handshakeFailures.increment();
+            return;
+        }
+        CipherState[] cs = hs.split();
+        Peer p = peerFor(a);
+        if (p == null) {
+            return;
+        }
+        byte[] pkt = new byte[RESPONSE_LEN];
+        synchronized (p) {
+            int idx = reserveIndex(p);
+            Session s = new Session(p, idx, senderIndex, cs[1].key(), cs[0].key(), now, false);
+            byIndex.put(idx, s);
+            p.pendingResponders.add(s);
+            while (p.pendingResponders.size() > MAX_PENDING_RESPONDERS) {
+                retire(p.pendingResponders.poll());
+            }
+            ByteBuffer b = ByteBuffer.wrap(pkt);
+            b.put(TYPE_RESPONSE).put((byte) 0).put((byte) 0).put((byte) 0).putInt(idx).putInt(senderIndex).put(m2);
+        }
+        sendRaw(pkt, p.endpoint);
+    }
+
+    private boolean allowHandshake(InetAddress a, long now) {
+        if (handshakeBudget.size() > 10_000) {
+            handshakeBudget.clear();
+        }
+        long[] b = handshakeBudget.computeIfAbsent(a, k -> new long[] {now, 0});
+        synchronized (b) {
+            if (now - b[0] >= TimeUnit.SECONDS.toNanos(1)) {
+                b[0] = now;
+                b[1] = 0;
+            }
+            return ++b[1] <= HANDSHAKES_PER_SECOND_PER_SOURCE;
+        }
+    }
+
+    private void onResponse(ByteBuffer in) {
+        int senderIndex = in.getInt(4);
+        int receiverIndex = in.getInt(8);
+        Object o = byIndex.get(receiverIndex);
+        if (!(o instanceof Handshake)) {
+            unknownSession.increment();
+            return;
+        }
+        Handshake h = (Handshake) o;
+        Peer p = h.peer;
+        byte[] m2 = new byte[RESPONSE_LEN - 12];
+        in.get(12, m2);
+        long now = System.nanoTime();
+        synchronized (p) {
+            if (p.inFlight != h) {
+                return;
+            }
+            try {
+                h.state.readMessage(m2);
+            } catch (GeneralSecurityException e) {
+                handshakeFailures.increment();
+                byIndex.remove(receiverIndex, h);
+                p.inFlight = null;
+                dropQueue(p);
+                backoff(p, now);
+                refuse(p, WRONG_PASSWORD);
+                return;
+            }
+            CipherState[] cs = h.state.split();
+            Session s = new Session(p, receiverIndex, senderIndex, cs[0].key(), cs[1].key(), now, true);
+            s.confirmed = true;
+            byIndex.replace(receiverIndex, h, s);
+            p.inFlight = null;
+            install(p, s, now);
+            sendTransport(s, EMPTY_BUFFER.duplicate()); // confirms the session at the responder
+            flush(p, now);
+        }
+    }
+
+    /** Makes a confirmed session the current one (if newest). Caller holds p's lock. */
+    private void install(Peer p, Session s, long now) {
+        handshakesCompleted.increment();
+        p.lastHandshakeMillis = System.currentTimeMillis();
+        Session cur = p.current;
+        boolean wasUp = usable(cur, now);
+        if (cur != null && cur.createdNanos - s.createdNanos > 0) {
+            keepOlder(p, s); // a crossing handshake finished late: receive on it, keep sending on cur
+            return;
+        }
+        if (cur != null) {
+            keepOlder(p, cur);
+        }
+        p.current = s;
+        if (wasUp) {
+            rekeys.increment();
+            p.rekeys.increment();
+        } else {
+            p.sinceMillis = System.currentTimeMillis();
+        }
+        boolean wasRefused = p.refusedReason != null;
+        p.refusedReason = null;
+        if (!wasUp || wasRefused) {
+            InetAddress a = p.address;
+            fire(() -> listener.peerUp(a));
+        }
+    }
+
+    private void keepOlder(Peer p, Session s) {
+        p.older.addFirst(s);
+        while (p.older.size() > MAX_OLDER_SESSIONS) {
+            retire(p.older.pollLast());
+        }
+    }
+
+    private void retire(Session s) {
+        if (s != null) {
+            s.retired = true;
+            byIndex.remove(s.localIndex, s);
+        }
+    }
+
+    /** Caller holds p's lock. */
+    private void flush(Peer p, long now) {
+        Session s = p.current;
+        while (!p.queue.isEmpty() && usable(s, now)) {
+            sendTransport(s, p.queue.poll());
+        }
+    }
+
+    private void dropQueue(Peer p) {
+        queueDrops.add(p.queue.size());
+        p.queue.clear();
+    }
+
+    private void backoff(Peer p, long now) {
+        p.backingOff = true;
+        p.noInitiateBeforeNanos = now + BACKOFF_NANOS;
+    }
+
+    // ------------------------------------------------------------------ notices
+
+    private void onNotice(ByteBuffer in, InetSocketAddress from) {
+        noticesReceived.increment();
+        InetAddress a = from.getAddress();
+        if (!(a instanceof Inet4Address) || in.remaining() != NOTICE_LEN) {
+            malformed.increment();
+            return;
+        }
+        byte code = in.get(1);
+        switch (code) {
+            case NOTICE_PROBE -> {
+                if (config.encrypted() && sendNotice(from, NOTICE_PASSWORD_REQUIRED, in.remaining(), true)) {
+                    Peer p = peerFor(a);
+                    if (p != null) {
+                        refuse(p, PEER_SENT_NO_PASSWORD);
+                    }
+                }
+            }
+            case NOTICE_PASSWORD_REQUIRED -> {
+                if (!config.encrypted()) {
+                    Peer p = peerFor(a);
+                    if (p != null) {
+                        refuse(p, PEER_REQUIRES_PASSWORD);
+                    }
+                }
+            }
+            case NOTICE_NO_PASSWORD -> {
+                // Unauthenticated: a diagnostic only; the handshake in flight runs its course.
+                if (config.encrypted()) {
+                    Peer p = peerFor(a);
+                    if (p != null) {
+                        refuse(p, PEER_HAS_NO_PASSWORD);
+                    }
+                }
+            }
+            default -> malformed.increment();
+        }
+    }
+
+    /**
+     * Sends a 4-byte notice, never larger than what provoked it and (when rateLimited) at most once
+     * a second per address. Returns whether it was sent.
+     */
+    private boolean sendNotice(InetSocketAddress to, byte code, int provokingLen, boolean rateLimited) {
+        if (provokingLen < NOTICE_LEN) {
+            return false;
+        }
+        if (rateLimited) {
+            long now = System.nanoTime();
+            if (lastNotice.size() > 10_000) {
+                lastNotice.clear();
+            }
+            Long last = lastNotice.get(to.getAddress());
+            if (last != null && now - last < NOTICE_INTERVAL_NANOS) {
+                return false;
+            }
+            lastNotice.put(to.getAddress(), now);
+        }
+        sendRaw(new byte[] {TYPE_NOTICE, code, 0, 0}, to);
+        noticesSent.increment();
+        return true;
+    }
+
+    private void refuse(Peer p, String reason) {
+        long now = System.currentTimeMillis();
+        boolean fresh = !reason.equals(p.refusedReason) || now - p.refusedAtMillis > 60_000;
+        p.refusedReason = reason;
+        p.refusedAtMillis = now;
+        if (fresh) {
+            InetAddress a = p.address;
+            log.warn("peer {} refused: {}", a.getHostAddress(), reason);
+            fire(() -> listener.peerRefused(a, reason));
+        }
+    }
+
+    private void fire(Runnable r) {
+        ExecutorService ex = events;
+        if (ex == null) {
+            return;
+        }
+        try {
+            ex.execute(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    log.warn("tunnel listener failed", e);
+                }
+            });
+        } catch (RuntimeException e) {
+            // shut down
+        }
+    }
+
+    // ------------------------------------------------------------------ timers
+
+    private void tick() {
+        try {
+            long now = System.nanoTime();
+            for (Peer p : peers.values()) {
+                synchronized (p) {
+                    tick(p, now);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("tunnel timer failed", e);
+        }
+    }
+
+    private void tick(Peer p, long now) {
+        Handshake h = p.inFlight;
+        if (h != null && now - h.nextNanos >= 0) {
+            if (h.tries >= MAX_TRIES) {
+                byIndex.remove(h.localIndex, h);
+                p.inFlight = null;
+                dropQueue(p);
+                backoff(p, now);
+                log.info("no answer from {} after {} initiations", p.address.getHostAddress(), h.tries);
+            } else {
+                h.tries++;
+                h.nextNanos = now + RETRANSMIT_NANOS + ThreadLocalRandom.current().nextLong(RETRANSMIT_JITTER_NANOS);
+                sendRaw(h.packet, p.endpoint);
+            }
+        }
+        for (Iterator<Session> it = p.older.iterator(); it.hasNext(); ) {
+            Session s = it.next();
+            if (now - s.createdNanos >= rejectAfterNanos) {
+                retire(s);
+                it.remove();
+            }
+        }
+        Session cur = p.current;
+        if (cur != null && now - cur.createdNanos >= rejectAfterNanos) {
+            retire(cur);
+            p.current = null;
+            p.sinceMillis = -1;
+            cur = null;
+        }
+        for (Iterator<Session> it = p.pendingResponders.iterator(); it.hasNext(); ) {
+            Session s = it.next();
+            if (now - s.createdNanos >= RESPONDER_CONFIRM_NANOS) {
+                retire(s);
+                it.remove();
+                if (!usable(cur, now) && p.lastRxNanos - s.createdNanos < 0) {
+                    refuse(p, WRONG_PASSWORD);
+                }
+            }
+        }
+        if (cur != null && p.inFlight == null) {
+            long age = now - cur.createdNanos;
+            if ((cur.initiator && age >= rekeyAfterNanos)
+                    || (!cur.initiator && age >= rekeyAfterNanos + RESPONDER_REKEY_EXTRA_NANOS)
+                    || cur.sendCounter.get() >= REKEY_AFTER_MESSAGES) {
+                startHandshake(p, true, now);
+            }
+        }
+        if (!p.queue.isEmpty() && p.inFlight == null && !usable(cur, now)) {
+            startHandshake(p, false, now);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private Peer peerFor(InetAddress a) {
+        Peer p = peers.get(a);
+        if (p != null) {
+            return p;
+        }
+        if (peers.size() >= MAX_PEERS) {
+            return null;
+        }
+        return peers.computeIfAbsent(a, k -> new Peer(k, config.peerPort()));
+    }
+
+    private static InetAddress intToAddress(int v) {
+        try {
+            return InetAddress.getByAddress(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Per-thread cipher and buffers (Cipher objects are not thread-safe). */
+    private static final class Crypto {
+        final Cipher cipher;
+        final ByteBuffer out = ByteBuffer.allocateDirect(65536 + 64);
+        final ByteBuffer plain = ByteBuffer.allocateDirect(65536);
+        final byte[] nonce = new byte[12];
+
+        Crypto() {
+            try {
+                cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("AES/GCM unavailable", e);
+            }
+        }
+
+        GCMParameterSpec spec(long counter) {
+            for (int i = 0; i < 8; i++) {
+                nonce[4 + i] = (byte) (counter >>> (56 - 8 * i));
+            }
+            return new GCMParameterSpec(128, nonce);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Tunnel[" + config.listen() + ", " + (config.encrypted() ? "encrypted" : "plaintext") + "]";
+    }
+}
