@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
  *       ({@code nsenter -n}: no {@code docker exec} in the CPU figures). CPU per run: the whole
  *       machine's busy time from {@code /proc/stat} (all cores; idle and iowait excluded) and the
  *       utime + stime of the path's two router JVMs ({@code /proc/PID/stat}), divided by the run's
- *       wall time and its Gbit/s: CPU cores per Gbit/s, i.e. CPU seconds per Gbit carried.</li>
+ *       wall time and its Gbit/s: CPU cores per Gbit/s, i.e. CPU seconds per Gbit carried; and the
+ *       share of the tunnel processes' CPU spent in the kernel (stime: TUN and socket system calls).</li>
  *   <li><b>RTT</b>: 50 pings at 0.05 s from the client container to the server container per path
  *       and round (iputils, per-ping times), mean and nearest-rank percentiles over all rounds.</li>
  *   <li><b>Launch to ready</b>: the second host's router of each mesh is stopped (SIGTERM) and
@@ -106,7 +107,9 @@ final class EncryptionBench {
     private record Route(String name, List<String> enter, String target, List<Long> cpuPids) {
     }
 
-    private record Sample(double gbit, double machineCoresPerGbit, double tunnelCoresPerGbit, long retransmits) {
+    /** One iperf3 run; {@code tunnelSystemShare}: the part of the tunnel processes' CPU spent in the kernel (stime). */
+    private record Sample(double gbit, double machineCoresPerGbit, double tunnelCoresPerGbit, double tunnelSystemShare,
+                          long retransmits) {
     }
 
     static void run(int seconds, int rounds, boolean wireguard) throws Exception {
@@ -156,8 +159,9 @@ final class EncryptionBench {
                         Sample s = iperf(r, seconds, streams);
                         tput.computeIfAbsent(r.name() + "/" + streams, x -> new ArrayList<>()).add(s);
                         System.out.printf("round %d: %-10s %d stream(s): %.2f Gbit/s, machine %.2f / tunnel %.2f CPU cores"
-                                + " per Gbit/s, %d retransmits%n", round + 1, r.name(), streams, s.gbit(),
-                                s.machineCoresPerGbit(), s.tunnelCoresPerGbit(), s.retransmits());
+                                + " per Gbit/s (tunnel %.0f %% in the kernel), %d retransmits%n", round + 1, r.name(), streams,
+                                s.gbit(), s.machineCoresPerGbit(), s.tunnelCoresPerGbit(), 100 * s.tunnelSystemShare(),
+                                s.retransmits());
                     }
                 }
                 for (int k = 0; k < routes.size(); k++) {
@@ -206,8 +210,8 @@ final class EncryptionBench {
 
         System.out.println();
         System.out.println("| path | streams | median Gbit/s | min | max | machine CPU cores per Gbit/s | tunnel CPU cores"
-                + " per Gbit/s | retransmits (median) | runs |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+                + " per Gbit/s | tunnel CPU in kernel | retransmits (median) | runs |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (int s : new int[] {1, 2}) {
             for (Map.Entry<String, List<Sample>> e : tput.entrySet()) {
                 String[] k = e.getKey().split("/");
@@ -218,8 +222,9 @@ final class EncryptionBench {
                 double mc = MeshStats.median(e.getValue().stream().mapToDouble(Sample::machineCoresPerGbit).toArray());
                 double tc = MeshStats.median(e.getValue().stream().mapToDouble(Sample::tunnelCoresPerGbit).toArray());
                 double rt = MeshStats.median(e.getValue().stream().mapToDouble(Sample::retransmits).toArray());
-                System.out.printf("| %s | %d | %.2f | %.2f | %.2f | %.2f | %.3f | %.0f | %d |%n", k[0], s, MeshStats.median(g),
-                        MeshStats.min(g), MeshStats.max(g), mc, tc, rt, g.length);
+                double sys = MeshStats.median(e.getValue().stream().mapToDouble(Sample::tunnelSystemShare).toArray());
+                System.out.printf("| %s | %d | %.2f | %.2f | %.2f | %.2f | %.3f | %.0f %% | %.0f | %d |%n", k[0], s,
+                        MeshStats.median(g), MeshStats.min(g), MeshStats.max(g), mc, tc, 100 * sys, rt, g.length);
             }
         }
         System.out.println();
@@ -399,19 +404,22 @@ final class EncryptionBench {
         Result last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             long[] m0 = machineTicks();
-            long t0 = tunnelTicks(r);
+            long[] t0 = tunnelTicks(r);
             long w0 = System.nanoTime();
             last = MeshBench.run(timeout, cmd);
             double wall = (System.nanoTime() - w0) / 1e9;
             long[] m1 = machineTicks();
-            long t1 = tunnelTicks(r);
+            long[] t1 = tunnelTicks(r);
             Matcher m = RECEIVED.matcher(last.stdout());
             if (last.ok() && m.find()) {
                 double gbit = Double.parseDouble(m.group(1)) / 1e9;
                 Matcher rt = RETRANSMITS.matcher(last.stdout());
                 double machineCores = (m1[0] - m0[0]) / (double) CLK_TCK / wall;
-                double tunnelCores = (t1 - t0) / (double) CLK_TCK / wall;
-                return new Sample(gbit, machineCores / gbit, tunnelCores / gbit, rt.find() ? Long.parseLong(rt.group(1)) : -1);
+                long user = t1[0] - t0[0];
+                long sys = t1[1] - t0[1];
+                double tunnelCores = (user + sys) / (double) CLK_TCK / wall;
+                return new Sample(gbit, machineCores / gbit, tunnelCores / gbit,
+                        user + sys == 0 ? Double.NaN : sys / (double) (user + sys), rt.find() ? Long.parseLong(rt.group(1)) : -1);
             }
             MeshBench.sleep(1000);
         }
@@ -449,24 +457,27 @@ final class EncryptionBench {
     }
 
     /** utime + stime (jiffies, all threads) of the route's tunnel processes: the router JVMs, or wireguard-go. */
-    private static long tunnelTicks(Route r) {
-        long sum = 0;
+    private static long[] tunnelTicks(Route r) {
+        long[] sum = new long[2];
         for (long pid : r.cpuPids()) {
-            sum += processTicks(pid);
+            long[] t = processTicks(pid);
+            sum[0] += t[0];
+            sum[1] += t[1];
         }
         return sum;
     }
 
-    static long processTicks(long pid) {
+    /** {utime, stime} of a process, all threads (fields 14 and 15 of /proc/PID/stat), in jiffies. */
+    static long[] processTicks(long pid) {
         if (pid <= 0) {
-            return 0;
+            return new long[2];
         }
         try {
             String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15: utime, stime
+            return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
         } catch (IOException | RuntimeException e) {
-            return 0;
+            return new long[2];
         }
     }
 
