@@ -35,8 +35,13 @@ class MultiHostTest {
     void up() {
         runId = Testbed.newRunId();
         before = LeakCheck.snapshot(runId);
-        tb = Testbed.builder().hosts(3).runId(runId).start();
+        tb = bed(Testbed.builder().hosts(3).runId(runId)).start();
         routers.addAll(MultiHostSupport.launchAll(tb));
+    }
+
+    /** The test bed's settings (a subclass runs the same tests on a mesh with a password). */
+    Testbed.Builder bed(Testbed.Builder b) {
+        return b;
     }
 
     @AfterEach

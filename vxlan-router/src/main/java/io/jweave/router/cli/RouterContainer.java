@@ -122,6 +122,10 @@ final class RouterContainer {
                 .withSecurityOpts(List.of("apparmor=unconfined"))
                 .withRestartPolicy(RestartPolicy.alwaysRestart())
                 .withBinds(binds(cfg, sandboxDir));
+        if (cfg.password() != null) {
+            // the encrypted tunnel's TUN device (a mesh with a password)
+            host.withDevices(List.of(new com.github.dockerjava.api.model.Device("rwm", "/dev/net/tun", "/dev/net/tun")));
+        }
         String id = docker.createContainerCmd(image).withName(NAME)
                 .withCmd(args)
                 .withLabels(Map.of(ROLE_LABEL, "router", "io.jweave.data-dir", cfg.dataDir().toString(),

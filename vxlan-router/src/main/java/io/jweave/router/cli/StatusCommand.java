@@ -35,6 +35,9 @@ public final class StatusCommand implements Callable<Integer> {
         System.out.printf("router   %s (jweave %s), advertise %s, up %d s%n", r.name(), r.version(),
                 r.advertiseAddress(), r.uptimeSeconds());
         System.out.printf("plugin   %s%ndata     %s%n", r.pluginSocket(), r.dataDir());
+        boolean encrypted = r.peers().stream().anyMatch(p -> p.self() && p.encrypted());
+        System.out.printf("mesh     %s%n", encrypted ? "private: password set, everything between routers encrypted"
+                : "open: no password (anyone who reaches this host's mesh port can join; see docs/security.md)");
         long connected = r.peers().stream().filter(p -> "connected".equals(p.state())).count();
         System.out.printf("%npeers (%d connected of %d)%n", connected, r.peers().size());
         PeersCommand.print(tree.path("peers"));

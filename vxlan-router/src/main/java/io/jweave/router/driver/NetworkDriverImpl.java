@@ -233,7 +233,8 @@ public final class NetworkDriverImpl implements NetworkDriver {
         }
         if (m < MIN_MTU || m > maxMtu) {
             throw new PluginException("option " + DriverOptions.MTU + "=" + m + " is out of range: " + MIN_MTU
-                    + ".." + maxMtu + " (the underlay's MTU minus 50 bytes of VXLAN)");
+                    + ".." + maxMtu + " (the underlay's MTU minus 50 bytes of VXLAN"
+                    + (maxMtu < 1450 ? ", minus 60 of the encrypted tunnel if the mesh has a password)" : ")"));
         }
         return m;
     }

@@ -73,7 +73,7 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
             policy.remove();
             deleteTun(host);
             Tunnel t = new Tunnel(new TunnelConfig(new InetSocketAddress(adv, config.tunnelPort()), config.tunnelPort(),
-                    null, config.rekeyAfter(), 0), null, listener);
+                    null, config.rekeyAfter(), underlayMtu), null, listener); // no device: the MTU only sizes buffers
             MeshEncryption me = new MeshEncryption(config, t, null, policy);
             listener.owner = me;
             try {
