@@ -20,7 +20,7 @@ public final class Bench {
             case "all" -> {
                 // Every figure of docs/benchmarks.md, in the order of that file.
                 String[][] all = {{"netlink"}, {"plugin"}, {"docker"}, {"throughput"}, {"convergence"}, {"router"},
-                        {"image"}, {"dns-core"}, {"dns"}};
+                        {"image"}, {"dns-core"}, {"dns"}, {"encryption"}};
                 for (String[] b : all) {
                     System.out.println("==== jweave bench " + b[0] + " ====");
                     main(b);
@@ -33,6 +33,7 @@ public final class Bench {
             case "dns-core" -> DnsCoreBench.main(rest);
             case "dns" -> DnsBench.main(rest);
             case "image" -> MeshBench.image(rest);
+            case "encryption" -> MeshBench.encryption(rest);
             case "-h", "--help", "help" -> usage();
             default -> {
                 System.err.println("jweave bench: unknown benchmark \"" + which + "\"");
@@ -55,6 +56,9 @@ public final class Bench {
                   dns [SECONDS] [SAMPLES]        DNS end to end (2 hosts): dnsperf in a container vs Docker's 127.0.0.11;
                                                  docker run on A -> name resolves on B
                   image [ROUNDS] [ENDPOINTS]     router image size; container vs process start to ready; container RSS
+                  encryption [SECONDS] [ROUNDS] [wireguard|no-wireguard]
+                                                 mesh with a password vs without (4 hosts): iperf3 Gbit/s and CPU
+                                                 per Gbit/s, ping RTT, relaunch to ready; wireguard-go baseline
                   all                         every benchmark above in sequence, the figures of docs/benchmarks.md (the default)""");
     }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
  * ./jweave bench throughput [SECONDS=10] [ROUNDS=3]   iperf3: jweave vs hand-built VXLAN vs underlay
  * ./jweave bench convergence [SAMPLES=20] [NETS=10]   container on A → ping from B; network on A → usable on B
  * ./jweave bench router [ROUNDS=3] [ENDPOINTS=1000]   start to ready; RSS idle and with N remote endpoints
+ * ./jweave bench encryption [SECONDS=10] [ROUNDS=3] [wireguard|no-wireguard]   password vs none (4 hosts)
  * </pre>
  */
 public final class MeshBench {
@@ -35,6 +36,14 @@ public final class MeshBench {
 
     public static void router(String[] args) throws Exception {
         MeshRouterBench.run(intArg(args, 0, 3), intArg(args, 1, 1000));
+    }
+
+    public static void encryption(String[] args) throws Exception {
+        String wg = args.length > 2 ? args[2] : "wireguard";
+        if (!wg.equals("wireguard") && !wg.equals("no-wireguard")) {
+            throw new IllegalArgumentException("third argument: wireguard or no-wireguard, not " + wg);
+        }
+        EncryptionBench.run(intArg(args, 0, 10), intArg(args, 1, 3), wg.equals("wireguard"));
     }
 
     public static void image(String[] args) throws Exception {

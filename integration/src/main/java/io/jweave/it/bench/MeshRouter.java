@@ -77,17 +77,31 @@ final class MeshRouter {
      * runs the router without its class-data archive ({@code JWEAVE_CDS=0}), the baseline.
      */
     static MeshRouter launch(SimHost host, String tag, boolean classDataArchive, String... peers) {
-        Path dataDir = host.runDir().resolve(tag);
+        return launch(host, tag, host.runDir().resolve(tag), classDataArchive, List.of(), peers);
+    }
+
+    /**
+     * As {@link #launch(SimHost, String, String...)}, with the process named {@code name} (its log:
+     * {@code name.log}), the data directory {@code dataDir} (the same one again restarts a router
+     * with its state) and extra launch {@code options} (e.g. {@code --password-file FILE}).
+     */
+    static MeshRouter launch(SimHost host, String name, Path dataDir, List<String> options, String... peers) {
+        return launch(host, name, dataDir, true, options, peers);
+    }
+
+    private static MeshRouter launch(SimHost host, String name, Path dataDir, boolean classDataArchive,
+                                     List<String> options, String... peers) {
         List<String> cmd = new ArrayList<>();
         if (!classDataArchive) {
             cmd.addAll(List.of("env", "JWEAVE_CDS=0"));
         }
         cmd.addAll(routerJvm());
         cmd.addAll(RouterProcess.launchArguments(host, dataDir));
+        cmd.addAll(options);
         cmd.addAll(List.of(peers));
         long ms = System.currentTimeMillis();
         long ns = System.nanoTime();
-        HostProcess p = host.spawnInNetns(tag, cmd);
+        HostProcess p = host.spawnInNetns(name, cmd);
         MeshRouter r = new MeshRouter(host, dataDir, p, ms, ns);
         r.awaitReady(Duration.ofSeconds(90));
         return r;
@@ -108,6 +122,11 @@ final class MeshRouter {
 
     HostProcess process() {
         return process;
+    }
+
+    /** Milliseconds since {@code ./jweave launch} was spawned. */
+    double msSinceSpawn() {
+        return (System.nanoTime() - spawnedAtNanos) / 1e6;
     }
 
     /** From spawning {@code ./jweave launch} to its "jweave router NAME ready" line. */
