@@ -244,6 +244,14 @@ class RouterContainerTest {
         assertFalse(logs.out().contains(secret) || logs.err().contains(secret), "the router container logs the password");
         assertFalse(l.out().contains(secret) || l.err().contains(secret), "launch prints the password");
         assertFalse(status(h2).isEmpty(), "the router answers");
+        // the router in the container runs encrypted: its TUN device (the container's /dev/net/tun) is up,
+        // and its JVM has the C2 compiler the tunnel's AES-GCM needs
+        assertTrue(status(h2).contains("\"self\":true") && status(h2).matches("(?s).*\"self\":true[^}]*\"encrypted\":true.*"),
+                "the containerised router with a password is not encrypted: " + status(h2));
+        assertTrue(h2.exec("ip", "link", "show", "jwtun0").ok(), "no jwtun0 on the host");
+        String entrypoint = h2.dockerOk("inspect", "--format", "{{json .Config.Entrypoint}}", "jweave-router").out();
+        assertTrue(entrypoint.contains("-XX:TieredStopAtLevel=4") && !entrypoint.contains("-XX:TieredStopAtLevel=1"),
+                "the router container with a password runs C1 only: " + entrypoint);
         assertFalse(status(h2).contains(secret), "the status API shows the password");
         assertFalse(StatusClient.get(RouterContainers.dataDir(h2), "/report").contains(secret), "the report shows the password");
 
