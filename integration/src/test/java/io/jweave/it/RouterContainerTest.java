@@ -246,7 +246,7 @@ class RouterContainerTest {
         assertFalse(status(h2).isEmpty(), "the router answers");
         // the router in the container runs encrypted: its TUN device (the container's /dev/net/tun) is up,
         // and its JVM has the C2 compiler the tunnel's AES-GCM needs
-        assertTrue(status(h2).contains("\"self\":true") && status(h2).matches("(?s).*\"self\":true[^}]*\"encrypted\":true.*"),
+        assertTrue(status(h2).matches("(?s).*\"self\"\\s*:\\s*true[^}]*\"encrypted\"\\s*:\\s*true.*"),
                 "the containerised router with a password is not encrypted: " + status(h2));
         assertTrue(h2.exec("ip", "link", "show", "jwtun0").ok(), "no jwtun0 on the host");
         String entrypoint = h2.dockerOk("inspect", "--format", "{{json .Config.Entrypoint}}", "jweave-router").out();
