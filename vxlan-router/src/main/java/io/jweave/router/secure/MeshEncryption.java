@@ -94,8 +94,7 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
             java.util.Arrays.fill(secret, (byte) 0);
         }
         LOG.info("mesh password: key derived in {} ms", (System.nanoTime() - t0) / 1_000_000);
-        if (java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
-                .stream().anyMatch(a -> a.matches("-XX:TieredStopAtLevel=[0-3]"))) {
+        if (c1Only(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())) {
             LOG.warn("this JVM compiles with C1 only (-XX:TieredStopAtLevel below 4): the encrypted tunnel will carry "
                     + "about a tenth of what it can (./jweave and container mode give a router with a password C2)");
         }
@@ -126,6 +125,17 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
             tun.close(); // the device stays (persistent) and so do the routes: fail closed
             throw e;
         }
+    }
+
+    /** Whether JVM flags leave only C1 (the last {@code -XX:TieredStopAtLevel} wins). */
+    static boolean c1Only(java.util.List<String> jvmArgs) {
+        String level = null;
+        for (String a : jvmArgs) {
+            if (a.startsWith("-XX:TieredStopAtLevel=")) {
+                level = a.substring("-XX:TieredStopAtLevel=".length());
+            }
+        }
+        return level != null && !level.equals("4");
     }
 
     /** A TUN left by a run with a password: without one it must go (its routes are gone with the rules). */
