@@ -15,6 +15,11 @@ public final class UnixHttp {
     private static final long TIMEOUT_NANOS = 10_000_000_000L;
     /** The longest socket path the kernel takes ({@code sun_path} is 108 bytes with its NUL). */
     public static final int MAX_SOCKET_PATH = 107;
+    /**
+     * The longest path the JDK's own Unix-domain socket address takes: one byte less than the kernel
+     * (it refuses 107 bytes with "Unix domain path too long"; measured with JDK 17).
+     */
+    static final int JDK_MAX_SOCKET_PATH = 106;
 
     private UnixHttp() {
     }
@@ -42,7 +47,7 @@ public final class UnixHttp {
 
     /** Sends {@code METHOD path} with a JSON body (or none if null) and reads the whole answer. */
     public static Response request(Path socket, String method, String path, String jsonBody) throws IOException {
-        if (socket.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+        if (socket.toString().getBytes(StandardCharsets.UTF_8).length > JDK_MAX_SOCKET_PATH) {
             return requestThroughLink(socket, method, path, jsonBody);
         }
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -93,7 +98,7 @@ public final class UnixHttp {
         Path dir = Files.createTempDirectory("jweave-sock-");
         try {
             Path link = Files.createSymbolicLink(dir.resolve("s"), socket.toAbsolutePath());
-            if (link.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            if (link.toString().getBytes(StandardCharsets.UTF_8).length > JDK_MAX_SOCKET_PATH) {
                 throw new IOException("socket path " + socket + " is longer than the " + MAX_SOCKET_PATH
                         + " bytes a socket address holds, and so is a link to it in the temporary directory " + dir);
             }

@@ -109,6 +109,24 @@ class StatusServerTest {
     }
 
     @Test
+    void reachesASocketWhosePathIsExactly107BytesWhichTheKernelTakesButTheJdkRefuses(@TempDir Path dir) throws Exception {
+        // found when a build tree's training socket path came out at 107 bytes: the JDK refused to connect
+        int pad = UnixHttp.MAX_SOCKET_PATH - dir.toString().length() - "/".length() - "/status.sock".length();
+        Path deep = Files.createDirectories(dir.resolve("d".repeat(pad)));
+        Path alias = Files.createSymbolicLink(Files.createTempDirectory("jw").resolve("d"), deep);
+        try (StatusServer s = new StatusServer(alias.resolve("status.sock"), routes())) {
+            s.start();
+            Path exact = deep.resolve("status.sock");
+            assertEquals(UnixHttp.MAX_SOCKET_PATH, exact.toString().length(), exact.toString());
+            UnixHttp.Response r = UnixHttp.request(exact, "GET", "/status");
+            assertTrue(r.ok(), r.statusLine());
+        } finally {
+            Files.deleteIfExists(alias);
+            Files.deleteIfExists(alias.getParent());
+        }
+    }
+
+    @Test
     void reachesASocketWhosePathIsLongerThanTheKernelTakes(@TempDir Path dir) throws Exception {
         // a data directory deep in the file system: its real path is too long for a socket address,
         // so the server binds through a short alias of the same directory
