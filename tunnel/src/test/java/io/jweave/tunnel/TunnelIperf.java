@@ -1,8 +1,16 @@
 package io.jweave.tunnel;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A manual measurement, not a test: two throwaway namespaces joined by a veth, a TUN + Tunnel in each
@@ -14,23 +22,76 @@ public final class TunnelIperf {
     private TunnelIperf() {
     }
 
+    /** Modes: name -> {sendBatch, gso, recvBatch, gro}. */
+    static int[] mode(String name) {
+        return switch (name) {
+            case "off" -> new int[] {1, 0, 1, 0};       // one system call per packet (the old path)
+            case "mmsg" -> new int[] {32, 0, 16, 0};    // sendmmsg + recvmmsg
+            case "gso" -> new int[] {32, 1, 16, 0};     // sendmmsg with UDP GSO + recvmmsg
+            case "gro" -> new int[] {32, 1, 16, 1};     // ... + UDP GRO on receive
+            default -> throw new IllegalArgumentException("mode: off, mmsg, gso, gro: " + name);
+        };
+    }
+
+    /**
+     * {@code TunnelIperf [SECONDS [ROUNDS [MODE,MODE...]]]}: runs ROUNDS rounds, each running every
+     * MODE once (alternating A/B in the same run), and prints Gbit/s and the tunnels' CPU per mode.
+     */
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        String[] modes = (args.length > 2 ? args[2] : "gro").split(",");
+        Map<String, List<String>> results = new LinkedHashMap<>();
         KernelTunnelTest.namespaces();
+        try {
+            for (int r = 0; r < rounds; r++) {
+                for (String m : modes) {
+                    String line = round(seconds, m);
+                    System.out.println("round " + (r + 1) + " " + m + ": " + line);
+                    results.computeIfAbsent(m, k -> new ArrayList<>()).add(line);
+                }
+            }
+        } finally {
+            KernelTunnelTest.cleanup();
+        }
+        System.out.println("summary:");
+        results.forEach((m, l) -> System.out.println("  " + m + ": " + String.join(" | ", l)));
+    }
+
+    static String round(int seconds, String mode) throws Exception {
+        int[] cfg = mode(mode);
         Tunnel a = null;
         Tunnel b = null;
         Process server = null;
         try {
-            a = tunnelIn(KernelTunnelTest.NA, "198.51.100.1");
-            b = tunnelIn(KernelTunnelTest.NB, "198.51.100.2");
+            a = tunnelIn(KernelTunnelTest.NA, "198.51.100.1", cfg);
+            b = tunnelIn(KernelTunnelTest.NB, "198.51.100.2", cfg);
             server = new ProcessBuilder("ip", "netns", "exec", KernelTunnelTest.NB, "iperf3", "-s", "-1", "-B",
-                    "198.51.100.2").inheritIO().start();
+                    "198.51.100.2").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             Thread.sleep(500);
+            long[] cpu0 = tunnelCpu();
             Process client = new ProcessBuilder("ip", "netns", "exec", KernelTunnelTest.NA, "iperf3", "-c",
-                    "198.51.100.2", "-t", Integer.toString(seconds)).inheritIO().start();
+                    "198.51.100.2", "-f", "g", "-t", Integer.toString(seconds)).redirectErrorStream(true).start();
+            String out = new String(client.getInputStream().readAllBytes());
             client.waitFor();
-            System.out.println("A: " + a.stats());
-            System.out.println("B: " + b.stats());
+            long[] cpu1 = tunnelCpu();
+            String rate = "?";
+            Matcher mt = Pattern.compile("([0-9.]+) Gbits/sec\\s+(\\d*)\\s*sender").matcher(out);
+            String retr = "?";
+            if (mt.find()) {
+                retr = mt.group(2);
+            }
+            Matcher mr = Pattern.compile("([0-9.]+) Gbits/sec\\s+receiver").matcher(out);
+            if (mr.find()) {
+                rate = mr.group(1);
+            }
+            double total = (cpu1[0] - cpu0[0]) / 1e9;
+            double user = (cpu1[1] - cpu0[1]) / 1e9;
+            TunnelStats sa = a.stats();
+            TunnelStats sb = b.stats();
+            return String.format("%s Gbit/s retr %s, tunnel threads cpu %.1f s (%.0f %% kernel), A tx %d err %d, B rx %d",
+                    rate, retr, total, total > 0 ? 100 * (total - user) / total : 0, sa.txPackets(), sa.sendErrors(),
+                    sb.rxPackets());
         } finally {
             if (server != null) {
                 server.destroy();
@@ -41,15 +102,37 @@ public final class TunnelIperf {
             if (b != null) {
                 b.close();
             }
-            KernelTunnelTest.cleanup();
+            for (String ns : new String[] {KernelTunnelTest.NA, KernelTunnelTest.NB}) {
+                KernelTunnelTest.status("ip", "netns", "exec", ns, "ip", "link", "del", "jwtun0");
+                KernelTunnelTest.status("ip", "netns", "exec", ns, "ip", "rule", "del", "ipproto", "tcp", "dport", "5201", "lookup", "100");
+                KernelTunnelTest.status("ip", "netns", "exec", ns, "ip", "rule", "del", "ipproto", "tcp", "sport", "5201", "lookup", "100");
+            }
         }
     }
 
-    static Tunnel tunnelIn(String ns, String self) throws Exception {
+    /** {total, user} CPU nanoseconds of the live jweave-tunnel-* threads. */
+    static long[] tunnelCpu() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long total = 0;
+        long user = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("jweave-tunnel-")) {
+                total += Math.max(0, mx.getThreadCpuTime(t.getId()));
+                user += Math.max(0, mx.getThreadUserTime(t.getId()));
+            }
+        }
+        return new long[] {total, user};
+    }
+
+    static Tunnel tunnelIn(String ns, String self, int[] cfg) throws Exception {
         Tunnel t = KernelTunnelTest.inNs(ns, () -> {
             TunDevice dev = TunDevice.open("jwtun0", false);
             Tunnel tun = new Tunnel(new TunnelConfig(new InetSocketAddress(InetAddress.getByName(self), 6783), 6783,
                     Pair.PSK, Duration.ofSeconds(120), 1440), dev, null);
+            tun.sendBatch = cfg[0];
+            tun.gso = cfg[1] != 0;
+            tun.recvBatch = cfg[2];
+            tun.gro = cfg[3] != 0;
             tun.start();
             return tun;
         });
