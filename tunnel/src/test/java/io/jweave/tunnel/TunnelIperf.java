@@ -69,12 +69,15 @@ public final class TunnelIperf {
             server = new ProcessBuilder("ip", "netns", "exec", KernelTunnelTest.NB, "iperf3", "-s", "-1", "-B",
                     "198.51.100.2").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             Thread.sleep(500);
+            long drops0 = drops();
             long[] cpu0 = tunnelCpu();
             Process client = new ProcessBuilder("ip", "netns", "exec", KernelTunnelTest.NA, "iperf3", "-c",
                     "198.51.100.2", "-f", "g", "-t", Integer.toString(seconds)).redirectErrorStream(true).start();
             String out = new String(client.getInputStream().readAllBytes());
             client.waitFor();
             long[] cpu1 = tunnelCpu();
+            long drops = drops() - drops0;
+            String dropsDetail = drops + " (UDP RcvbufErrors + TUN tx drops in this round; cumulative now: " + lastDetail + ")";
             String rate = "?";
             Matcher mt = Pattern.compile("([0-9.]+) Gbits/sec\\s+(\\d*)\\s*sender").matcher(out);
             String retr = "?";
@@ -89,9 +92,9 @@ public final class TunnelIperf {
             double user = (cpu1[1] - cpu0[1]) / 1e9;
             TunnelStats sa = a.stats();
             TunnelStats sb = b.stats();
-            return String.format("%s Gbit/s retr %s, tunnel threads cpu %.1f s (%.0f %% kernel), A tx %d err %d, B rx %d",
-                    rate, retr, total, total > 0 ? 100 * (total - user) / total : 0, sa.txPackets(), sa.sendErrors(),
-                    sb.rxPackets());
+            return String.format("%s Gbit/s retr %s, tunnel threads cpu %.1f s (%.1f us/packet, %.0f %% kernel), A tx %d err %d, B rx %d, drops %s",
+                    rate, retr, total, sa.txPackets() > 0 ? total * 1e6 / sa.txPackets() : 0, total > 0 ? 100 * (total - user) / total : 0, sa.txPackets(), sa.sendErrors(),
+                    sb.rxPackets(), dropsDetail);
         } finally {
             if (server != null) {
                 server.destroy();
@@ -108,6 +111,33 @@ public final class TunnelIperf {
                 KernelTunnelTest.status("ip", "netns", "exec", ns, "ip", "rule", "del", "ipproto", "tcp", "sport", "5201", "lookup", "100");
             }
         }
+    }
+
+    private static String lastDetail = "";
+
+    /** UDP RcvbufErrors + the TUNs' tx drops in both namespaces (a sum; the parts in lastDetail). */
+    static long drops() throws Exception {
+        long sum = 0;
+        StringBuilder d = new StringBuilder();
+        for (String ns : new String[] {KernelTunnelTest.NA, KernelTunnelTest.NB}) {
+            String snmp = KernelTunnelTest.run("ip", "netns", "exec", ns, "cat", "/proc/net/snmp");
+            String[] lines = snmp.split("\n");
+            long rcvbuf = 0;
+            for (int i = 0; i + 1 < lines.length; i++) {
+                if (lines[i].startsWith("Udp:") && lines[i + 1].startsWith("Udp:")) {
+                    List<String> h = List.of(lines[i].trim().split("\\s+"));
+                    String[] v = lines[i + 1].trim().split("\\s+");
+                    rcvbuf = Long.parseLong(v[h.indexOf("RcvbufErrors")]);
+                    break;
+                }
+            }
+            String tx = KernelTunnelTest.run("ip", "netns", "exec", ns, "cat", "/sys/class/net/jwtun0/statistics/tx_dropped").trim();
+            long tund = tx.isEmpty() ? 0 : Long.parseLong(tx);
+            sum += rcvbuf + tund;
+            d.append(ns.startsWith("jwtunA") ? "A" : "B").append(" rcvbuf ").append(rcvbuf).append(" tun ").append(tund).append("; ");
+        }
+        lastDetail = d.toString();
+        return sum;
     }
 
     /** {total, user} CPU nanoseconds of the live jweave-tunnel-* threads. */
