@@ -14,9 +14,11 @@ import java.util.regex.Pattern;
 
 /**
  * A manual measurement, not a test: two throwaway namespaces joined by a veth, a TUN + Tunnel in each
- * (one JVM), policy routing of TCP port 5201 into the TUNs, and iperf3 between the namespaces through
- * the tunnel. {@code java -cp ... io.jweave.tunnel.TunnelIperf [SECONDS]}; prints iperf3's summary and
- * the tunnels' counters. Used to profile the tunnel (e.g. with JFR) without Docker in the way.
+ * (one JVM, or B in a child JVM with "split"), policy routing of TCP port 5201 into the TUNs, and iperf3 between the namespaces through
+ * the tunnel. {@code java --add-opens java.base/sun.nio.ch=ALL-UNNAMED -cp ... io.jweave.tunnel.TunnelIperf
+ * [SECONDS [ROUNDS [MODE,MODE... [split]]]]}; prints Gbit/s, the tunnels' CPU per packet and drops per
+ * round and mode. Without the --add-opens every mode runs one system call per packet.
+ * Used to profile the tunnel (e.g. with JFR) without Docker in the way.
  */
 public final class TunnelIperf {
     private TunnelIperf() {
@@ -41,6 +43,7 @@ public final class TunnelIperf {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         String[] modes = (args.length > 2 ? args[2] : "gro").split(",");
+        split = args.length > 3 && args[3].equals("split");
         Map<String, List<String>> results = new LinkedHashMap<>();
         KernelTunnelTest.namespaces();
         try {
@@ -58,6 +61,41 @@ public final class TunnelIperf {
         results.forEach((m, l) -> System.out.println("  " + m + ": " + String.join(" | ", l)));
     }
 
+    /** Whether side B runs in a JVM of its own (4th argument "split"). */
+    static boolean split;
+
+    /** Side B in a child JVM: "cpu" on stdin answers "total user rxPackets"; EOF closes it. */
+    public static final class Side {
+        public static void main(String[] args) throws Exception {
+            int[] cfg = {Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                    Integer.parseInt(args[5])};
+            Tunnel t = tunnelIn(args[0], args[1], cfg);
+            System.out.println("ready");
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+            String line;
+            while ((line = in.readLine()) != null && !line.equals("quit")) {
+                long[] c = tunnelCpu();
+                System.out.println(c[0] + " " + c[1] + " " + t.stats().rxPackets());
+            }
+            t.close();
+            System.exit(0);
+        }
+    }
+
+    private static Process child;
+    private static java.io.BufferedReader childOut;
+    private static java.io.PrintStream childIn;
+
+    private static long[] childCpu() throws Exception {
+        if (child == null) {
+            return new long[] {0, 0, 0};
+        }
+        childIn.println("cpu");
+        childIn.flush();
+        String[] v = childOut.readLine().trim().split(" ");
+        return new long[] {Long.parseLong(v[0]), Long.parseLong(v[1]), Long.parseLong(v[2])};
+    }
+
     static String round(int seconds, String mode) throws Exception {
         int[] cfg = mode(mode);
         Tunnel a = null;
@@ -65,17 +103,33 @@ public final class TunnelIperf {
         Process server = null;
         try {
             a = tunnelIn(KernelTunnelTest.NA, "198.51.100.1", cfg);
-            b = tunnelIn(KernelTunnelTest.NB, "198.51.100.2", cfg);
+            if (split) {
+                String java = ProcessHandle.current().info().command().orElse("java");
+                child = new ProcessBuilder(java, "-XX:+UseSerialGC", "-Xmx128m",
+                        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                        Side.class.getName(), KernelTunnelTest.NB, "198.51.100.2", "" + cfg[0], "" + cfg[1], "" + cfg[2],
+                        "" + cfg[3]).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                childOut = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()));
+                childIn = new java.io.PrintStream(child.getOutputStream(), true);
+                String l;
+                while ((l = childOut.readLine()) != null && !l.equals("ready")) {
+                    System.out.println("B: " + l);
+                }
+            } else {
+                b = tunnelIn(KernelTunnelTest.NB, "198.51.100.2", cfg);
+            }
             server = new ProcessBuilder("ip", "netns", "exec", KernelTunnelTest.NB, "iperf3", "-s", "-1", "-B",
                     "198.51.100.2").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             Thread.sleep(500);
             long drops0 = drops();
             long[] cpu0 = tunnelCpu();
+            long[] ccpu0 = childCpu();
             Process client = new ProcessBuilder("ip", "netns", "exec", KernelTunnelTest.NA, "iperf3", "-c",
                     "198.51.100.2", "-f", "g", "-t", Integer.toString(seconds)).redirectErrorStream(true).start();
             String out = new String(client.getInputStream().readAllBytes());
             client.waitFor();
             long[] cpu1 = tunnelCpu();
+            long[] ccpu1 = childCpu();
             long drops = drops() - drops0;
             String dropsDetail = drops + " (UDP RcvbufErrors + TUN tx drops in this round; cumulative now: " + lastDetail + ")";
             String rate = "?";
@@ -88,13 +142,13 @@ public final class TunnelIperf {
             if (mr.find()) {
                 rate = mr.group(1);
             }
-            double total = (cpu1[0] - cpu0[0]) / 1e9;
-            double user = (cpu1[1] - cpu0[1]) / 1e9;
+            double total = (cpu1[0] - cpu0[0] + ccpu1[0] - ccpu0[0]) / 1e9;
+            double user = (cpu1[1] - cpu0[1] + ccpu1[1] - ccpu0[1]) / 1e9;
             TunnelStats sa = a.stats();
-            TunnelStats sb = b.stats();
+            long bRx = b != null ? b.stats().rxPackets() : ccpu1[2];
             return String.format("%s Gbit/s retr %s, tunnel threads cpu %.1f s (%.1f us/packet, %.0f %% kernel), A tx %d err %d, B rx %d, drops %s",
                     rate, retr, total, sa.txPackets() > 0 ? total * 1e6 / sa.txPackets() : 0, total > 0 ? 100 * (total - user) / total : 0, sa.txPackets(), sa.sendErrors(),
-                    sb.rxPackets(), dropsDetail);
+                    bRx, dropsDetail);
         } finally {
             if (server != null) {
                 server.destroy();
@@ -104,6 +158,12 @@ public final class TunnelIperf {
             }
             if (b != null) {
                 b.close();
+            }
+            if (child != null) {
+                childIn.close();
+                child.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                child.destroy();
+                child = null;
             }
             for (String ns : new String[] {KernelTunnelTest.NA, KernelTunnelTest.NB}) {
                 KernelTunnelTest.status("ip", "netns", "exec", ns, "ip", "link", "del", "jwtun0");
