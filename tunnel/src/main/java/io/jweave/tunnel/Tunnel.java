@@ -418,7 +418,13 @@ public final class Tunnel implements AutoCloseable {
             return;
         }
         try {
-            b.flush(fd, txPollfd);
+            try {
+                b.flush(fd, txPollfd);
+            } catch (RuntimeException | LinkageError e) {
+                // never let a native failure end the device thread: count the batch as failed
+                log.warn("sending a batch failed: {}", e.toString());
+                java.util.Arrays.fill(b.failed, 0, b.count, true);
+            }
             for (int i = 0; i < b.count; i++) {
                 Peer p = batchPeer[i];
                 batchPeer[i] = null;

@@ -31,6 +31,8 @@ public final class TunnelIperf {
             case "mmsg" -> new int[] {32, 0, 16, 0};    // sendmmsg + recvmmsg
             case "gso" -> new int[] {32, 1, 16, 0};     // sendmmsg with UDP GSO + recvmmsg
             case "gro" -> new int[] {32, 1, 16, 1};     // ... + UDP GRO on receive
+            case "gro16" -> new int[] {16, 1, 16, 1};   // batches of 16
+            case "gro64" -> new int[] {64, 1, 16, 1};   // batches of 64
             default -> throw new IllegalArgumentException("mode: off, mmsg, gso, gro: " + name);
         };
     }
