@@ -199,7 +199,7 @@ public final class Tunnel implements AutoCloseable {
                     batchPlain = new int[batch.capacity];
                 }
                 if (batchRx) {
-                    receiver = new UdpBatch.Receiver(recvBatch);
+                    receiver = new UdpBatch.Receiver(Math.min(recvBatch, 64)); // 64 KiB each
                     if (gro) {
                         int e = UdpBatch.setInt(fd, UdpBatch.SOL_UDP, UdpBatch.UDP_GRO, 1);
                         if (e != 0) {
