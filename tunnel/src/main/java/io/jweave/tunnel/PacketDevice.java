@@ -12,6 +12,14 @@ public interface PacketDevice extends AutoCloseable {
      */
     int read(ByteBuffer dst) throws IOException;
 
+    /**
+     * Like {@link #read} but never waits: returns 0 at once if no packet is queued. The tunnel uses it
+     * to gather a batch; the default (0: "nothing now") sends every packet on its own.
+     */
+    default int readNow(ByteBuffer dst) throws IOException {
+        return 0;
+    }
+
     /** Writes src's remaining bytes as one packet. */
     void write(ByteBuffer src) throws IOException;
 

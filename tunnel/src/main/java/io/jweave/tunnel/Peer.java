@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.LongAdder;
 final class Peer {
     final InetAddress address;
     final InetSocketAddress endpoint;
+    /** The IPv4 address as a big-endian int (0 if not IPv4). */
+    final int addressInt;
 
     /** Most recent confirmed session: used to send. */
     volatile Session current;
@@ -39,5 +41,8 @@ final class Peer {
     Peer(InetAddress address, int port) {
         this.address = address;
         this.endpoint = new InetSocketAddress(address, port);
+        byte[] b = address.getAddress();
+        this.addressInt = b.length == 4
+                ? ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff) : 0;
     }
 }

@@ -192,6 +192,28 @@ public final class TunDevice implements PacketDevice {
     }
 
     @Override
+    public int readNow(ByteBuffer dst) throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        if (!dst.isDirect()) {
+            throw new IllegalArgumentException("TunDevice reads into direct buffers only");
+        }
+        LibC c = libc();
+        ByteBuffer slice = dst.slice();
+        long n = c.read(fd, slice, slice.remaining());
+        if (n < 0) {
+            int errno = Runtime.getRuntime(c).getLastError();
+            if (errno != EAGAIN && errno != EINTR) {
+                throw new IOException("read " + name + ": " + c.strerror(errno));
+            }
+            return 0;
+        }
+        dst.position(dst.position() + (int) n);
+        return (int) n;
+    }
+
+    @Override
     public void write(ByteBuffer src) throws IOException {
         if (closed) {
             throw new ClosedChannelException();

@@ -7,6 +7,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -122,6 +123,26 @@ public final class Tunnel implements AutoCloseable {
     final LongAdder noticesReceived = new LongAdder();
     final LongAdder sendErrors = new LongAdder();
 
+    /**
+     * Batched UDP I/O (see {@link UdpBatch}); package-private so measurements can compare. sendBatch:
+     * packets gathered from the device per sendmmsg (1 = one send per packet); gso: join equal-sized
+     * datagrams to one peer with UDP_SEGMENT; recvBatch: datagrams per recvmmsg (1 = one receive
+     * per datagram); gro: UDP_GRO on the socket. Read at start().
+     */
+    int sendBatch = Integer.getInteger("jweave.tunnel.sendBatch", 32);
+    boolean gso = !Boolean.getBoolean("jweave.tunnel.noGso");
+    int recvBatch = Integer.getInteger("jweave.tunnel.recvBatch", 16);
+    boolean gro = !Boolean.getBoolean("jweave.tunnel.noGro");
+    /** The socket's fd when batched I/O is in use, else -1. */
+    private int fd = -1;
+    /** Device thread only. */
+    private UdpBatch.Sender batch;
+    private Peer[] batchPeer;
+    private int[] batchPlain;
+    private final ByteBuffer txPollfd = UdpBatch.direct(8);
+    /** Receive thread only. */
+    private UdpBatch.Receiver receiver;
+
     private volatile boolean running;
     private DatagramChannel channel;
     private Thread receiveThread;
@@ -156,7 +177,8 @@ public final class Tunnel implements AutoCloseable {
         if (running || channel != null) {
             throw new IllegalStateException("already started");
         }
-        channel = DatagramChannel.open();
+        // IPv4 only (an AF_INET socket, also what the batched native I/O's sockaddr_in layouts need).
+        channel = DatagramChannel.open(StandardProtocolFamily.INET);
         try {
             channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
             channel.setOption(StandardSocketOptions.SO_SNDBUF, 4 << 20);
@@ -165,14 +187,45 @@ public final class Tunnel implements AutoCloseable {
             channel.close();
             throw e;
         }
+        boolean batchTx = config.encrypted() && sendBatch > 1;
+        boolean batchRx = recvBatch > 1;
+        fd = batchTx || batchRx ? UdpBatch.fdOf(channel) : -1;
+        if (fd >= 0) {
+            try {
+                if (batchTx) {
+                    int slot = Math.max(config.deviceMtu(), 1500) + 64 + TRANSPORT_HEADER + TAG;
+                    batch = new UdpBatch.Sender(Math.min(sendBatch, UdpBatch.MAX_SEGMENTS), slot, gso);
+                    batchPeer = new Peer[batch.capacity];
+                    batchPlain = new int[batch.capacity];
+                }
+                if (batchRx) {
+                    receiver = new UdpBatch.Receiver(Math.min(recvBatch, 64)); // 64 KiB each
+                    if (gro) {
+                        int e = UdpBatch.setInt(fd, UdpBatch.SOL_UDP, UdpBatch.UDP_GRO, 1);
+                        if (e != 0) {
+                            log.info("UDP GRO unavailable (errno {})", e);
+                        }
+                    }
+                }
+            } catch (RuntimeException | LinkageError e) {
+                log.info("batched UDP I/O unavailable: {}", e.toString());
+                fd = -1;
+                batch = null;
+                receiver = null;
+            }
+        }
+        if (fd < 0) {
+            batch = null;
+            receiver = null;
+        }
         running = true;
         events = Executors.newSingleThreadExecutor(r -> daemon(r, "jweave-tunnel-events"));
-        receiveThread = daemon(this::receiveLoop, "jweave-tunnel-rx");
+        receiveThread = daemon(receiver != null ? this::batchReceiveLoop : this::receiveLoop, "jweave-tunnel-rx");
         receiveThread.start();
         if (config.encrypted()) {
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "jweave-tunnel-timers"));
             scheduler.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
-            deviceThread = daemon(this::deviceLoop, "jweave-tunnel-tx");
+            deviceThread = daemon(batch != null ? this::batchDeviceLoop : this::deviceLoop, "jweave-tunnel-tx");
             deviceThread.start();
         }
         log.info("tunnel listening on {} ({} mode, peers on port {})", localAddress(),
@@ -199,6 +252,12 @@ public final class Tunnel implements AutoCloseable {
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (fd >= 0) {
+            // Native calls on the socket's fd are not woken by closing the channel (and the fd must
+            // not be reused under them): they wait at most 100 ms, so let them finish first.
+            join(receiveThread);
+            join(deviceThread);
         }
         try {
             channel.close();
@@ -318,6 +377,72 @@ public final class Tunnel implements AutoCloseable {
         }
     }
 
+    /** Reads packets until the device has none queued or the batch is full, then sends the batch. */
+    private void batchDeviceLoop() {
+        ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(config.deviceMtu(), 1500) + 64);
+        while (running) {
+            buf.clear();
+            int n;
+            try {
+                n = batch.isEmpty() ? device.read(buf) : device.readNow(buf);
+            } catch (IOException e) {
+                flushBatch();
+                if (!running) {
+                    break;
+                }
+                log.warn("reading the packet device failed: {}", e.toString());
+                sleepQuietly(100);
+                continue;
+            }
+            if (n <= 0) {
+                flushBatch();
+                continue;
+            }
+            buf.flip();
+            try {
+                onOutbound(buf);
+            } catch (RuntimeException e) {
+                malformed.increment();
+                log.debug("outbound packet dropped", e);
+            }
+            if (batch.full()) {
+                flushBatch();
+            }
+        }
+        flushBatch();
+    }
+
+    private void flushBatch() {
+        UdpBatch.Sender b = batch;
+        if (b.isEmpty()) {
+            return;
+        }
+        try {
+            try {
+                b.flush(fd, txPollfd);
+            } catch (RuntimeException | LinkageError e) {
+                // never let a native failure end the device thread: count the batch as failed
+                log.warn("sending a batch failed: {}", e.toString());
+                java.util.Arrays.fill(b.failed, 0, b.count, true);
+            }
+            for (int i = 0; i < b.count; i++) {
+                Peer p = batchPeer[i];
+                batchPeer[i] = null;
+                if (b.failed[i]) {
+                    sendErrors.increment();
+                } else {
+                    int len = batchPlain[i];
+                    txPackets.increment();
+                    txBytes.add(len);
+                    p.txPackets.increment();
+                    p.txBytes.add(len);
+                }
+            }
+        } finally {
+            b.reset();
+        }
+    }
+
     private void onOutbound(ByteBuffer pkt) {
         int start = pkt.position();
         if (pkt.remaining() > 0 && (pkt.get(start) & 0xf0) == 0x60) {
@@ -341,7 +466,11 @@ public final class Tunnel implements AutoCloseable {
         long now = System.nanoTime();
         Session s = p.current;
         if (usable(s, now)) {
-            sendTransport(s, pkt);
+            if (batch != null && Thread.currentThread() == deviceThread) {
+                addToBatch(s, pkt);
+            } else {
+                sendTransport(s, pkt);
+            }
             return;
         }
         synchronized (p) {
@@ -366,21 +495,45 @@ public final class Tunnel implements AutoCloseable {
                 && s.sendCounter.get() < REJECT_AFTER_MESSAGES;
     }
 
-    /** Seals payload (position..limit) for s and sends it; an empty payload is a keepalive. */
-    private void sendTransport(Session s, ByteBuffer payload) {
+    /** Seals payload into the device thread's batch (device thread only). */
+    private void addToBatch(Session s, ByteBuffer payload) {
+        UdpBatch.Sender b = batch;
+        int len = payload.remaining();
+        ByteBuffer out = b.slot();
+        if (!seal(s, payload, out)) {
+            return;
+        }
+        InetSocketAddress to = s.peer.endpoint;
+        int i = b.count;
+        batchPeer[i] = s.peer;
+        batchPlain[i] = len;
+        b.commit(out.position(), s.peer.addressInt, to.getPort());
+    }
+
+    /** Writes the transport header and the sealed payload into out at its position. */
+    private boolean seal(Session s, ByteBuffer payload, ByteBuffer out) {
         Crypto c = crypto.get();
         long counter = s.sendCounter.getAndIncrement();
-        int len = payload.remaining();
-        ByteBuffer out = c.out;
-        out.clear();
         out.put(TYPE_TRANSPORT).put((byte) 0).put((byte) 0).put((byte) 0)
                 .putInt(s.remoteIndex).putLong(counter);
         try {
             c.cipher.init(Cipher.ENCRYPT_MODE, s.sendKey, c.spec(counter));
             c.cipher.doFinal(payload, out);
+            return true;
         } catch (GeneralSecurityException e) {
             sendErrors.increment();
             log.warn("sealing a packet failed: {}", e.toString());
+            return false;
+        }
+    }
+
+    /** Seals payload (position..limit) for s and sends it; an empty payload is a keepalive. */
+    private void sendTransport(Session s, ByteBuffer payload) {
+        Crypto c = crypto.get();
+        int len = payload.remaining();
+        ByteBuffer out = c.out;
+        out.clear();
+        if (!seal(s, payload, out)) {
             return;
         }
         out.flip();
@@ -447,6 +600,27 @@ public final class Tunnel implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ inbound
+
+    private void batchReceiveLoop() {
+        UdpBatch.Sink sink = (d, from) -> {
+            try {
+                onDatagram(d, from);
+            } catch (RuntimeException e) {
+                malformed.increment();
+                log.debug("datagram from {} dropped", from, e);
+            }
+        };
+        while (running) {
+            int r = receiver.receive(fd, 100, sink);
+            if (r < 0) {
+                if (!running) {
+                    break;
+                }
+                log.debug("recvmmsg failed: errno {}", -r);
+                sleepQuietly(10);
+            }
+        }
+    }
 
     private void receiveLoop() {
         ByteBuffer in = ByteBuffer.allocateDirect(65536);

@@ -41,6 +41,19 @@ final class MemDevice implements PacketDevice {
     }
 
     @Override
+    public int readNow(ByteBuffer dst) throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        byte[] p = toTunnel.poll();
+        if (p == null) {
+            return 0;
+        }
+        dst.put(p);
+        return p.length;
+    }
+
+    @Override
     public void write(ByteBuffer src) {
         byte[] b = new byte[src.remaining()];
         src.get(b);
