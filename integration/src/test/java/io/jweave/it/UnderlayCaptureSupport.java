@@ -23,13 +23,17 @@ final class UnderlayCaptureSupport {
         return count(c, x -> x.protocol() == proto && (x.srcPort() == port || x.dstPort() == port) && !involves(x, except));
     }
 
-    /** The newest tunnel transport packet (type 3) from {@code src} to {@code dst}, as a whole frame. */
+    /**
+     * The newest tunnel transport packet (type 3) from {@code src} to {@code dst}, as a whole frame. Only a
+     * frame of one datagram: the tunnel sends runs of equal-sized packets with UDP GSO, which a capture on
+     * the test bed's veths and bridge sees as one frame of many datagrams (segmented only on a real NIC).
+     */
     static byte[] lastTransport(UnderlayCapture c, String src, String dst) {
         List<L4> all = c.udp(6783);
         for (int i = all.size() - 1; i >= 0; i--) {
             L4 x = all.get(i);
             if (x.src().getHostAddress().equals(src) && x.dst().getHostAddress().equals(dst) && x.payloadLength() > 32
-                    && x.frame()[x.payloadOffset()] == 3) {
+                    && x.frame().length <= 1514 && x.frame()[x.payloadOffset()] == 3) {
                 return x.frame();
             }
         }
