@@ -161,34 +161,20 @@ public final class TunDevice implements PacketDevice {
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        if (closed) {
-            throw new ClosedChannelException();
+        int n = readNow(dst);
+        if (n > 0 || closed) {
+            return n;
         }
-        if (!dst.isDirect()) {
-            throw new IllegalArgumentException("TunDevice reads into direct buffers only");
-        }
+        // nothing queued: wait (a while, so that close() is noticed) and let the caller come again
         LibC c = libc();
-        ByteBuffer slice = dst.slice();
-        long n = c.read(fd, slice, slice.remaining());
-        if (n < 0) {
-            int errno = Runtime.getRuntime(c).getLastError();
-            if (errno != EAGAIN && errno != EINTR) {
-                throw new IOException("read " + name + ": " + c.strerror(errno));
-            }
-            // nothing queued: wait (a while, so that close() is noticed) and let the caller come again
-            pollfd.putShort(6, (short) 0);
-            int r = c.poll(pollfd, 1, POLL_MILLIS);
-            if (r < 0) {
-                int e = Runtime.getRuntime(c).getLastError();
-                if (e == EINTR) {
-                    return 0;
-                }
+        pollfd.putShort(6, (short) 0);
+        if (c.poll(pollfd, 1, POLL_MILLIS) < 0) {
+            int e = Runtime.getRuntime(c).getLastError();
+            if (e != EINTR) {
                 throw new IOException("poll " + name + ": " + c.strerror(e));
             }
-            return 0;
         }
-        dst.position(dst.position() + (int) n);
-        return (int) n;
+        return 0;
     }
 
     @Override
