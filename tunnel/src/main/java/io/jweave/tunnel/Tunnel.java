@@ -188,7 +188,7 @@ public final class Tunnel implements AutoCloseable {
             throw e;
         }
         boolean batchTx = config.encrypted() && sendBatch > 1;
-        boolean batchRx = recvBatch > 1;
+        boolean batchRx = config.encrypted() && recvBatch > 1; // a plaintext tunnel only hears the odd notice
         fd = batchTx || batchRx ? UdpBatch.fdOf(channel) : -1;
         if (fd >= 0) {
             try {

@@ -106,13 +106,14 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
             throw new UncheckedIOException("cannot create the tunnel's device " + TUN + " (/dev/net/tun; in a container: "
                     + "--device /dev/net/tun): " + e.getMessage(), e);
         }
+        Tunnel t = null;
         try {
             host.links().setMtu(TUN, tunMtu);
             host.links().setUp(TUN);
             Link link = host.links().byName(TUN).orElseThrow(() -> new IllegalStateException(TUN + " vanished"));
             relaxReversePathFilter();
             policy.install(link.index());
-            Tunnel t = new Tunnel(new TunnelConfig(new InetSocketAddress(adv, config.tunnelPort()), config.tunnelPort(),
+            t = new Tunnel(new TunnelConfig(new InetSocketAddress(adv, config.tunnelPort()), config.tunnelPort(),
                     psk, config.rekeyAfter(), tunMtu), tun, listener);
             MeshEncryption me = new MeshEncryption(config, t, tun, policy);
             listener.owner = me;
@@ -122,6 +123,9 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
                     config.vxlanPort(), config.meshPort());
             return me;
         } catch (RuntimeException e) {
+            if (t != null) {
+                t.close();
+            }
             tun.close(); // the device stays (persistent) and so do the routes: fail closed
             throw e;
         }
