@@ -22,9 +22,11 @@ public final class Demo {
 
     public static void main(String[] args) throws Exception {
         boolean keep = false;
+        boolean password = false;
         for (String a : args) {
             switch (a) {
                 case "--keep" -> keep = true;
+                case "--password" -> password = true;
                 case "--cleanup" -> {
                     List<String> swept = Sweeper.sweepStale();
                     System.out.println(swept.isEmpty() ? "jweave demo: nothing to clean up"
@@ -33,7 +35,10 @@ public final class Demo {
                 }
                 case "-h", "--help" -> {
                     System.out.println("""
-                            Usage: jweave demo [--keep]     three simulated hosts, one jweave network, pings across them
+                            Usage: jweave demo [--keep] [--password]
+                                                            three simulated hosts, one jweave network, pings across them;
+                                                            --password: a private mesh (a random password, everything
+                                                            between the hosts encrypted)
                                    jweave demo --cleanup    remove what a 'demo --keep' left running""");
                     return;
                 }
@@ -49,11 +54,19 @@ public final class Demo {
         }
         long t0 = System.nanoTime();
         step("building 3 simulated hosts (namespaces, underlay 198.51.100.0/24, one dockerd each)");
-        Testbed tb = Testbed.builder().hosts(3).start();
+        Testbed.Builder b = Testbed.builder().hosts(3);
+        if (password) {
+            // a random password for the run, in a 0600 file beside each router's data directory
+            byte[] r = new byte[24];
+            new java.security.SecureRandom().nextBytes(r);
+            b.password(java.util.Base64.getEncoder().encodeToString(r));
+        }
+        Testbed tb = b.start();
         boolean ok = false;
         try {
             List<RouterProcess> routers = new ArrayList<>();
-            step("launching a jweave router on each host (host2 and host3 join the mesh through host1)");
+            step("launching a jweave router on each host (host2 and host3 join the mesh through host1)"
+                    + (password ? ", all with the same password (--password-file)" : ""));
             routers.add(RouterProcess.launch(tb.host(1)));
             routers.add(RouterProcess.launch(tb.host(2), tb.host(1).underlayIp()));
             routers.add(RouterProcess.launch(tb.host(3), tb.host(1).underlayIp()));
