@@ -225,7 +225,7 @@ public final class Tunnel implements AutoCloseable {
         if (config.encrypted()) {
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "jweave-tunnel-timers"));
             scheduler.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
-            deviceThread = daemon(batch != null ? this::batchDeviceLoop : this::deviceLoop, "jweave-tunnel-tx");
+            deviceThread = daemon(this::deviceLoop, "jweave-tunnel-tx");
             deviceThread.start();
         }
         log.info("tunnel listening on {} ({} mode, peers on port {})", localAddress(),
@@ -349,42 +349,18 @@ public final class Tunnel implements AutoCloseable {
 
     // ------------------------------------------------------------------ outbound
 
+    /**
+     * Reads packets from the device and seals them. With batched I/O it goes on reading without waiting
+     * until the device has none queued or the batch is full, then sends the batch in one call; without,
+     * each packet is sent as it is sealed.
+     */
     private void deviceLoop() {
         ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(config.deviceMtu(), 1500) + 64);
         while (running) {
             buf.clear();
             int n;
             try {
-                n = device.read(buf);
-            } catch (IOException e) {
-                if (!running) {
-                    break;
-                }
-                log.warn("reading the packet device failed: {}", e.toString());
-                sleepQuietly(100);
-                continue;
-            }
-            if (n <= 0) {
-                continue;
-            }
-            buf.flip();
-            try {
-                onOutbound(buf);
-            } catch (RuntimeException e) {
-                malformed.increment();
-                log.debug("outbound packet dropped", e);
-            }
-        }
-    }
-
-    /** Reads packets until the device has none queued or the batch is full, then sends the batch. */
-    private void batchDeviceLoop() {
-        ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(config.deviceMtu(), 1500) + 64);
-        while (running) {
-            buf.clear();
-            int n;
-            try {
-                n = batch.isEmpty() ? device.read(buf) : device.readNow(buf);
+                n = batch == null || batch.isEmpty() ? device.read(buf) : device.readNow(buf);
             } catch (IOException e) {
                 flushBatch();
                 if (!running) {
@@ -405,7 +381,7 @@ public final class Tunnel implements AutoCloseable {
                 malformed.increment();
                 log.debug("outbound packet dropped", e);
             }
-            if (batch.full()) {
+            if (batch != null && batch.full()) {
                 flushBatch();
             }
         }
@@ -414,7 +390,7 @@ public final class Tunnel implements AutoCloseable {
 
     private void flushBatch() {
         UdpBatch.Sender b = batch;
-        if (b.isEmpty()) {
+        if (b == null || b.isEmpty()) {
             return;
         }
         try {
@@ -602,16 +578,8 @@ public final class Tunnel implements AutoCloseable {
     // ------------------------------------------------------------------ inbound
 
     private void batchReceiveLoop() {
-        UdpBatch.Sink sink = (d, from) -> {
-            try {
-                onDatagram(d, from);
-            } catch (RuntimeException e) {
-                malformed.increment();
-                log.debug("datagram from {} dropped", from, e);
-            }
-        };
         while (running) {
-            int r = receiver.receive(fd, 100, sink);
+            int r = receiver.receive(fd, 100, this::deliver);
             if (r < 0) {
                 if (!running) {
                     break;
@@ -642,12 +610,17 @@ public final class Tunnel implements AutoCloseable {
                 continue;
             }
             in.flip();
-            try {
-                onDatagram(in, (InetSocketAddress) from);
-            } catch (RuntimeException e) {
-                malformed.increment();
-                log.debug("datagram from {} dropped", from, e);
-            }
+            deliver(in, (InetSocketAddress) from);
+        }
+    }
+
+    /** One received datagram, whatever it holds: nothing in it may end the receive thread. */
+    private void deliver(ByteBuffer datagram, InetSocketAddress from) {
+        try {
+            onDatagram(datagram, from);
+        } catch (RuntimeException e) {
+            malformed.increment();
+            log.debug("datagram from {} dropped", from, e);
         }
     }
 

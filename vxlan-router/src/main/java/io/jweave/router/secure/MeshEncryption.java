@@ -45,14 +45,12 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
     /** PBKDF2 salt of the pre-shared key: the same for every mesh, so that only the password matters. */
     static final String PSK_SALT = "jweave-mesh-psk-v1";
 
-    private final RouterConfig config;
     private final Tunnel tunnel;
     private final TunDevice tun;
     private final UnderlayPolicy policy;
     private final Map<String, Refusal> refusals = new ConcurrentHashMap<>();
 
-    private MeshEncryption(RouterConfig config, Tunnel tunnel, TunDevice tun, UnderlayPolicy policy) {
-        this.config = config;
+    private MeshEncryption(Tunnel tunnel, TunDevice tun, UnderlayPolicy policy) {
         this.tunnel = tunnel;
         this.tun = tun;
         this.policy = policy;
@@ -74,7 +72,7 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
             deleteTun(host);
             Tunnel t = new Tunnel(new TunnelConfig(new InetSocketAddress(adv, config.tunnelPort()), config.tunnelPort(),
                     null, config.rekeyAfter(), underlayMtu), null, listener); // no device: the MTU only sizes buffers
-            MeshEncryption me = new MeshEncryption(config, t, null, policy);
+            MeshEncryption me = new MeshEncryption(t, null, policy);
             listener.owner = me;
             try {
                 t.start();
@@ -115,7 +113,7 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
             policy.install(link.index());
             t = new Tunnel(new TunnelConfig(new InetSocketAddress(adv, config.tunnelPort()), config.tunnelPort(),
                     psk, config.rekeyAfter(), tunMtu), tun, listener);
-            MeshEncryption me = new MeshEncryption(config, t, tun, policy);
+            MeshEncryption me = new MeshEncryption(t, tun, policy);
             listener.owner = me;
             startTunnel(t, config);
             LOG.info("mesh encrypted: tunnel on udp {}:{}, {} mtu {}, vxlan udp {} and mesh tcp {} routed into it, "
