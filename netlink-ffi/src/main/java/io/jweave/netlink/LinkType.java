@@ -38,10 +38,13 @@ public sealed interface LinkType permits LinkType.Bridge, LinkType.Veth, LinkTyp
 
     /**
      * A VXLAN device. {@code port} is the UDP destination port (4789 is the IANA port);
-     * {@code underlayIndex} the ifindex of the underlay device (0 for none); {@code ttl} 0 = inherit.
+     * {@code underlayIndex} the ifindex of the underlay device (0 for none); {@code ttl} 0 = inherit;
+     * {@code sourcePorts} the UDP source ports the device picks from by flow hash (null = the kernel's
+     * default, {@code ip_local_port_range}; a single port pins every packet's source port, which a policy
+     * rule can then match).
      */
     record Vxlan(int vni, InetAddress local, int port, boolean learning, boolean proxy, boolean l2miss,
-                 boolean l3miss, int ttl, int underlayIndex) implements LinkType {
+                 boolean l3miss, int ttl, int underlayIndex, PortRange sourcePorts) implements LinkType {
 
         public Vxlan {
             if (vni < 0 || vni > 0xFFFFFF) {
@@ -57,35 +60,40 @@ public sealed interface LinkType permits LinkType.Bridge, LinkType.Veth, LinkTyp
 
         /** A VXLAN for static entries: port 4789, learning off, everything else off. */
         public static Vxlan of(int vni) {
-            return new Vxlan(vni, null, 4789, false, false, false, false, 0, 0);
+            return new Vxlan(vni, null, 4789, false, false, false, false, 0, 0, null);
         }
 
         public Vxlan withLocal(InetAddress a) {
-            return new Vxlan(vni, a, port, learning, proxy, l2miss, l3miss, ttl, underlayIndex);
+            return new Vxlan(vni, a, port, learning, proxy, l2miss, l3miss, ttl, underlayIndex, sourcePorts);
         }
 
         public Vxlan withPort(int p) {
-            return new Vxlan(vni, local, p, learning, proxy, l2miss, l3miss, ttl, underlayIndex);
+            return new Vxlan(vni, local, p, learning, proxy, l2miss, l3miss, ttl, underlayIndex, sourcePorts);
         }
 
         public Vxlan withLearning(boolean on) {
-            return new Vxlan(vni, local, port, on, proxy, l2miss, l3miss, ttl, underlayIndex);
+            return new Vxlan(vni, local, port, on, proxy, l2miss, l3miss, ttl, underlayIndex, sourcePorts);
         }
 
         public Vxlan withProxy(boolean on) {
-            return new Vxlan(vni, local, port, learning, on, l2miss, l3miss, ttl, underlayIndex);
+            return new Vxlan(vni, local, port, learning, on, l2miss, l3miss, ttl, underlayIndex, sourcePorts);
         }
 
         public Vxlan withMisses(boolean l2, boolean l3) {
-            return new Vxlan(vni, local, port, learning, proxy, l2, l3, ttl, underlayIndex);
+            return new Vxlan(vni, local, port, learning, proxy, l2, l3, ttl, underlayIndex, sourcePorts);
         }
 
         public Vxlan withTtl(int t) {
-            return new Vxlan(vni, local, port, learning, proxy, l2miss, l3miss, t, underlayIndex);
+            return new Vxlan(vni, local, port, learning, proxy, l2miss, l3miss, t, underlayIndex, sourcePorts);
+        }
+
+        /** Source ports {@code range.start()..range.end()} (one port when they are equal). */
+        public Vxlan withSourcePorts(PortRange range) {
+            return new Vxlan(vni, local, port, learning, proxy, l2miss, l3miss, ttl, underlayIndex, range);
         }
 
         public Vxlan withUnderlay(int ifindex) {
-            return new Vxlan(vni, local, port, learning, proxy, l2miss, l3miss, ttl, ifindex);
+            return new Vxlan(vni, local, port, learning, proxy, l2miss, l3miss, ttl, ifindex, sourcePorts);
         }
 
         @Override

@@ -90,6 +90,13 @@ public final class Links {
             r.attrU8(IFLA_VXLAN_L2MISS, x.l2miss() ? 1 : 0);
             r.attrU8(IFLA_VXLAN_L3MISS, x.l3miss() ? 1 : 0);
             r.attrU8(IFLA_VXLAN_TTL, x.ttl());
+            if (x.sourcePorts() != null) {
+                // struct ifla_vxlan_port_range {__be16 low, high}; the kernel hashes flows into [low, high)
+                // and takes low when they are equal
+                int lo = x.sourcePorts().start();
+                int hi = x.sourcePorts().end();
+                r.attr(IFLA_VXLAN_PORT_RANGE, new byte[] {(byte) (lo >>> 8), (byte) lo, (byte) (hi >>> 8), (byte) hi});
+            }
             r.endNest();
         }
         r.endNest();
@@ -268,7 +275,17 @@ public final class Links {
                 d.has(IFLA_VXLAN_PORT) ? d.be16(IFLA_VXLAN_PORT) : 0,
                 flag(d, IFLA_VXLAN_LEARNING), flag(d, IFLA_VXLAN_PROXY), flag(d, IFLA_VXLAN_L2MISS),
                 flag(d, IFLA_VXLAN_L3MISS), d.has(IFLA_VXLAN_TTL) ? d.u8(IFLA_VXLAN_TTL) : 0,
-                d.u32(IFLA_VXLAN_LINK, 0));
+                d.u32(IFLA_VXLAN_LINK, 0), sourcePorts(d));
+    }
+
+    private static PortRange sourcePorts(NlAttrs d) {
+        io.jweave.netlink.nl.Bytes b = d.get(IFLA_VXLAN_PORT_RANGE);
+        if (b == null || b.length() < 4) {
+            return null;
+        }
+        int lo = ((b.u8(0) & 0xff) << 8) | (b.u8(1) & 0xff);
+        int hi = ((b.u8(2) & 0xff) << 8) | (b.u8(3) & 0xff);
+        return lo == 0 && hi == 0 ? null : new PortRange(lo, hi);
     }
 
     private static boolean flag(NlAttrs d, int type) {

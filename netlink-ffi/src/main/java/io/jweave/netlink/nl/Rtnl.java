@@ -95,6 +95,7 @@ public final class Rtnl {
     public static final int IFLA_VXLAN_LEARNING = 7;
     public static final int IFLA_VXLAN_AGEING = 8;
     public static final int IFLA_VXLAN_LIMIT = 9;
+    public static final int IFLA_VXLAN_PORT_RANGE = 10;
     public static final int IFLA_VXLAN_PROXY = 11;
     public static final int IFLA_VXLAN_L2MISS = 13;
     public static final int IFLA_VXLAN_L3MISS = 14;
