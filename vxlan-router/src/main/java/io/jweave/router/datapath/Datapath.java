@@ -59,10 +59,8 @@ public final class Datapath implements AutoCloseable {
     }
 
     /**
-     * @param tunnelOverhead bytes the encrypted tunnel adds under VXLAN (0: no tunnel). With a tunnel, the
-     *                       VXLAN devices are not bound to the underlay device (the kernel must route their
-     *                       packets by policy into the tunnel's TUN device; a device-bound lookup would bypass
-     *                       the rules and send plaintext), and every MTU is reduced by the overhead.
+     * @param tunnelOverhead bytes the encrypted tunnel adds under VXLAN (0: no password; the fallback tunnel
+     *                       fragments what does not fit). With a password every MTU is reduced by the overhead.
      */
     public Datapath(Handle host, Path netnsDir, InetAddress vtep, int underlayIndex, int vxlanPort, int tunnelOverhead) {
         this.host = host;
@@ -73,9 +71,13 @@ public final class Datapath implements AutoCloseable {
         this.tunnelOverhead = tunnelOverhead;
     }
 
-    /** The underlay link the VXLAN devices are bound to (0: none, the kernel routes). */
+    /**
+     * The underlay link the VXLAN devices are bound to: none, the kernel routes their packets. A device-bound
+     * lookup would skip the policy rules that move a peer's VXLAN packets into the tunnel (with a password:
+     * every peer; without: a peer whose kernel path failed), so no device is bound.
+     */
     private int vxlanUnderlay() {
-        return tunnelOverhead > 0 ? 0 : underlayIndex;
+        return 0;
     }
 
     /** {@code mtu} lowered to what this host's path can carry (a network made before a password was set). */

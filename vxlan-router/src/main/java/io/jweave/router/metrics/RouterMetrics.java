@@ -168,6 +168,22 @@ public final class RouterMetrics implements PluginCallListener {
         Gauge.builder(name, value, x -> x.getAsDouble()).description(description).tags(tags).register(registry);
     }
 
+    /**
+     * A gauge with one row per set of tags, rows read at scrape time (rows that are gone disappear):
+     * {@code bindRows("jweave.peer.heartbeat.loss", "...", () -> Map.of(Tags.of("peer", "h2"), 0.0))}.
+     */
+    public void bindRows(String name, String description, java.util.function.Supplier<Map<Tags, Double>> rows) {
+        MultiGauge g = MultiGauge.builder(name).description(description).register(registry);
+        synchronized (this) {
+            rowSources.add(new RowSource(g, rows));
+        }
+    }
+
+    private record RowSource(MultiGauge gauge, java.util.function.Supplier<Map<Tags, Double>> rows) {
+    }
+
+    private final List<RowSource> rowSources = new ArrayList<>();
+
     /** The registry, e.g. to bind more meters. */
     public PrometheusMeterRegistry registry() {
         return registry;
@@ -180,6 +196,16 @@ public final class RouterMetrics implements PluginCallListener {
     }
 
     private void refresh() {
+        List<Object> held = new ArrayList<>();
+        for (RowSource rs : rowSources) {
+            List<MultiGauge.Row<?>> rows = new ArrayList<>();
+            rs.rows().get().forEach((tags, v) -> {
+                double[] box = {v};
+                held.add(box);
+                rows.add(MultiGauge.Row.of(tags, box, b -> b[0]));
+            });
+            rs.gauge().register(rows, true);
+        }
         Map<String, Integer> byState = source.peersByState();
         List<PoolUsage> pools = source.pools();
         last = new Snapshot(byState, source.networks(), source.localEndpoints(), source.remoteEndpoints(), pools,
@@ -201,7 +227,7 @@ public final class RouterMetrics implements PluginCallListener {
             pr.add(MultiGauge.Row.of(Tags.of("pool", p.pool(), "state", "free"), p.free()));
         }
         ipam.register(pr, true);
-        List<Object> held = new ArrayList<>(rows);
+        held.addAll(rows);
         held.addAll(pr);
         rowsHeld = held;
     }

@@ -48,6 +48,7 @@ public final class RouterApi implements RouterMetrics.Source {
     private final Supplier<StatusReport> report;
     private final PeerSecurity security;
     private volatile RouterMetrics metrics;
+    private volatile Function<String, StatusReport.Datapath> datapaths = ip -> null;
 
     public RouterApi(RouterConfig cfg, StateStore state, MeshAgent agent, Supplier<IpamSnapshot> ipam, DockerEngine docker,
                      Supplier<StatusReport> report, PeerSecurity security) {
@@ -58,6 +59,11 @@ public final class RouterApi implements RouterMetrics.Source {
         this.ipam = ipam;
         this.docker = docker;
         this.report = report;
+    }
+
+    /** Where connected peers' datapaths come from (by underlay address). */
+    public void datapaths(Function<String, StatusReport.Datapath> paths) {
+        this.datapaths = paths;
     }
 
     /** The metrics served on {@code /metrics}. */
@@ -94,16 +100,27 @@ public final class RouterApi implements RouterMetrics.Source {
 
     PeersView peersView() {
         Mesh m = agent.mesh();
-        return new PeersView(m == null ? List.of() : m.joinTargets(), peers(agent, security));
+        return new PeersView(m == null ? List.of() : m.joinTargets(), peers(agent, security, datapaths));
     }
 
     /** The mesh's routers as this one sees them, the join targets not (yet) in the mesh, and refused routers. */
     public static List<StatusReport.Peer> peers(MeshAgent agent, PeerSecurity security) {
+        return peers(agent, security, ip -> null);
+    }
+
+    /** The peers, each connected one with its datapath ({@code paths}: by underlay address; null = unknown). */
+    public static List<StatusReport.Peer> peers(MeshAgent agent, PeerSecurity security,
+                                                Function<String, StatusReport.Datapath> paths) {
         Mesh m = agent.mesh();
         if (m == null) {
             return List.of();
         }
-        return peerStates(m.members(), agent.vanishedHosts(), m.joinTargets(), RouterApi::resolve, m::since, security);
+        List<StatusReport.Peer> out = new ArrayList<>();
+        for (StatusReport.Peer p : peerStates(m.members(), agent.vanishedHosts(), m.joinTargets(), RouterApi::resolve,
+                m::since, security)) {
+            out.add(p.self() || !"connected".equals(p.state()) ? p : p.with(paths.apply(hostOf(p.address()))));
+        }
+        return out;
     }
 
     static List<StatusReport.Peer> peerStates(List<Peer> members, Set<String> vanished, List<String> targets,

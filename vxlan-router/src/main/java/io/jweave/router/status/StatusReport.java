@@ -17,13 +17,42 @@ public record StatusReport(String name, String version, String advertiseAddress,
      * @param encrypted  whether what this router exchanges with it is encrypted (a mesh with a password, and
      *                   a tunnel session with it is up; this router itself: whether it has a password)
      * @param reason     why it is refused ("wrong password or none", "it has no password", ...), else null
+     * @param datapath   for a connected peer: vxlan, tunnel, tcp or down (with {@code datapathReason},
+     *                   {@code datapathSince}, heartbeat RTT and loss, {@code datapathSwitches}); null otherwise
      */
     public record Peer(String name, String address, String state, boolean self, String since, boolean joinTarget,
-                       boolean encrypted, String reason) {
+                       boolean encrypted, String reason, String datapath, String datapathReason, String datapathSince,
+                       Double heartbeatRttMs, Double heartbeatLoss, Long datapathSwitches) {
         /** A peer of a mesh without a password. */
         public Peer(String name, String address, String state, boolean self, String since, boolean joinTarget) {
             this(name, address, state, self, since, joinTarget, false, null);
         }
+
+        /** A peer whose datapath is not known (not connected, or this router itself). */
+        public Peer(String name, String address, String state, boolean self, String since, boolean joinTarget,
+                    boolean encrypted, String reason) {
+            this(name, address, state, self, since, joinTarget, encrypted, reason, null, null, null, null, null, null);
+        }
+
+        /** This peer with its datapath. */
+        public Peer with(Datapath d) {
+            return d == null ? this : new Peer(name, address, state, self, since, joinTarget, encrypted, reason,
+                    d.datapath(), d.reason(), d.since(), d.heartbeatRttMs(), d.heartbeatLoss(), d.switches());
+        }
+    }
+
+    /**
+     * How traffic to a connected peer travels (see docs/operations.md, "Datapaths").
+     *
+     * @param datapath       vxlan (the kernel's), tunnel (userspace over UDP), tcp (userspace over TCP) or down
+     * @param reason         why it is on that path
+     * @param since          when it last changed (ISO-8601)
+     * @param heartbeatRttMs round-trip time of full-size heartbeats, null before the first answer
+     * @param heartbeatLoss  fraction of the last 20 full-size heartbeats unanswered
+     * @param switches       times the datapath changed since the router started
+     */
+    public record Datapath(String datapath, String reason, String since, Double heartbeatRttMs, Double heartbeatLoss,
+                           Long switches) {
     }
 
     /** A jweave network present on this host. */
