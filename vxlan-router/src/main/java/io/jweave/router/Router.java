@@ -22,6 +22,7 @@ import io.jweave.router.state.EndpointRecord;
 import io.jweave.router.state.NetworkRecord;
 import io.jweave.router.state.StateStore;
 import io.jweave.router.metrics.RouterMetrics;
+import io.jweave.router.paths.PeerPaths;
 import io.jweave.router.secure.MeshEncryption;
 import io.jweave.router.status.RouterApi;
 import io.jweave.router.status.StatusReport;
@@ -57,6 +58,7 @@ public final class Router implements AutoCloseable {
     private StatusServer status;
     private RouterDns dns;
     private MeshEncryption encryption;
+    private PeerPaths paths;
     private java.util.concurrent.ScheduledExecutorService probes;
     private final long startedAt = System.currentTimeMillis();
     private volatile boolean closed;
@@ -85,6 +87,8 @@ public final class Router implements AutoCloseable {
         docker = new DockerEngine(config.dockerHost());
         mesh = new MeshAgent(config, state, new PeerReconciler(datapath), docker);
         mesh.start();
+        paths = PeerPaths.start(host, config.netnsDir().resolve("heartbeat"), config.advertiseAddr(), config.vxlanPort(),
+                datapath.defaultMtu(), encryption, this::connectedPeers);
         dns = RouterDns.create(config, mesh.mesh(), docker, datapath, state, this::dnsNetworks);
         mesh.onDockerEvents(dns::dockerEvent, dns::dockerStreamStarted);
         ipam = new Ipam(Cidr.parse(config.ipallocRange()), config.subnetSize(), this::hostRoutes,
@@ -95,7 +99,9 @@ public final class Router implements AutoCloseable {
         RouterApi api = new RouterApi(config, state, mesh, ipam::snapshot, docker, this::report, encryption);
         RouterMetrics metrics = new RouterMetrics(api, io.jweave.router.cli.VersionCommand.version());
         api.metrics(metrics);
+        api.datapaths(paths::datapath);
         encryption.bindMetrics(metrics);
+        paths.bindMetrics(metrics);
         mesh.onPass(metrics::reconcilePass);
         DnsStats dnsStats = dns.stats();
         metrics.bindDns(Map.of("queries", dnsStats::queries, "answered", dnsStats::answered,
@@ -157,6 +163,22 @@ public final class Router implements AutoCloseable {
                 LOG.debug("probing join targets: {}", e.toString());
             }
         }, 1, 5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Connected peers (not this router) by advertise address, with their names: whose paths are checked. */
+    private Map<InetAddress, String> connectedPeers() {
+        Map<InetAddress, String> out = new java.util.HashMap<>();
+        for (StatusReport.Peer p : RouterApi.peers(mesh, encryption)) {
+            if (!p.self() && p.name() != null && "connected".equals(p.state())) {
+                try {
+                    String h = p.address().substring(0, p.address().lastIndexOf(':'));
+                    out.put(InetAddress.getByName(h.startsWith("[") ? h.substring(1, h.length() - 1) : h), p.name());
+                } catch (java.net.UnknownHostException | RuntimeException e) {
+                    LOG.debug("peer address {}: {}", p.address(), e.toString());
+                }
+            }
+        }
+        return out;
     }
 
     /** The mesh's protection on this host (tests force rekeys through it). */
@@ -282,7 +304,7 @@ public final class Router implements AutoCloseable {
                     e.address(), e.mac(), e.ifName(),
                     e.sandboxKey() != null));
         }
-        List<StatusReport.Peer> peers = RouterApi.peers(mesh, encryption);
+        List<StatusReport.Peer> peers = RouterApi.peers(mesh, encryption, paths::datapath);
         return new StatusReport(config.name(), io.jweave.router.cli.VersionCommand.version(),
                 config.advertiseAddr().getHostAddress(), config.pluginSocket().toString(), config.dataDir().toString(),
                 (System.currentTimeMillis() - startedAt) / 1000, peers, nets, eps, StatusReport.Ipam.of(ipam.snapshot()),
@@ -318,6 +340,9 @@ public final class Router implements AutoCloseable {
         }
         if (datapath != null) {
             datapath.close();
+        }
+        if (paths != null) {
+            paths.close(); // every peer back on the kernel path before the tunnel goes
         }
         if (encryption != null) {
             encryption.close(); // after the mesh said goodbye through it; the TUN and its routes stay (fail closed)

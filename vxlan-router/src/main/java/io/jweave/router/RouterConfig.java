@@ -30,8 +30,9 @@ import java.util.List;
  *                        the same API is always served on {@code DATA-DIR/status.sock}
  * @param password        the mesh's shared secret ({@code --password-file} or {@code JWEAVE_PASSWORD}); null = no
  *                        password, the mesh is not private. Its {@code toString} is redacted, so is this record's
- * @param tunnelPort      UDP port of the encrypted tunnel between routers, on the advertise address (6783); used
- *                        only with a password
+ * @param tunnelPort      UDP port of the tunnel between routers, on the advertise address (6783): every packet
+ *                        between hosts with a password, a peer's packets when the kernel path to it fails without
+ * @param tunnelTcpPort   TCP port of the tunnel's last resort when no UDP passes between two hosts (6785)
  * @param rekeyAfter      how long the tunnel uses one session key before it agrees on the next (120 s; shorter only in
  *                        tests, the hidden option {@code --rekey-interval})
  */
@@ -39,10 +40,12 @@ public record RouterConfig(String name, InetAddress advertiseAddr, String docker
                            Path dataDir, String ipallocRange, int subnetSize, String dnsDomain, int vxlanPort,
                            List<String> peers, int meshPort, String clusterName, java.time.Duration reclaimGrace,
                            InetAddress dnsAddress, int dnsTtl, List<String> dnsUpstreams, InetSocketAddress httpAddr,
-                           MeshPassword password, int tunnelPort, java.time.Duration rekeyAfter) {
+                           MeshPassword password, int tunnelPort, java.time.Duration rekeyAfter, int tunnelTcpPort) {
 
     /** Default of {@link #tunnelPort()}. */
     public static final int DEFAULT_TUNNEL_PORT = 6783;
+    /** Default of {@link #tunnelTcpPort()}. */
+    public static final int DEFAULT_TUNNEL_TCP_PORT = 6785;
     /** Default (and longest allowed) {@link #rekeyAfter()}. */
     public static final java.time.Duration DEFAULT_REKEY_AFTER = java.time.Duration.ofSeconds(120);
 
@@ -51,6 +54,12 @@ public record RouterConfig(String name, InetAddress advertiseAddr, String docker
         dnsUpstreams = List.copyOf(dnsUpstreams);
         if (tunnelPort < 1 || tunnelPort > 65535) {
             throw new IllegalArgumentException("tunnel port " + tunnelPort + " is not a UDP port (1-65535)");
+        }
+        if (tunnelTcpPort < 1 || tunnelTcpPort > 65535) {
+            throw new IllegalArgumentException("tunnel tcp port " + tunnelTcpPort + " is not a TCP port (1-65535)");
+        }
+        if (tunnelTcpPort == meshPort) {
+            throw new IllegalArgumentException("tunnel tcp port " + tunnelTcpPort + " is also the mesh port: choose another");
         }
         if (rekeyAfter == null || rekeyAfter.isNegative() || rekeyAfter.isZero()) {
             throw new IllegalArgumentException("rekeyAfter must be positive, not " + rekeyAfter);

@@ -163,7 +163,7 @@ class MeshPasswordTest {
         RouterConfig cfg = new RouterConfig("r", lo, "unix:///var/run/docker.sock", Path.of("/run/p.sock"),
                 Path.of("/var/lib/jweave"), "10.32.0.0/12", 24, "jweave.local", 4789, List.of(), 6783, "jweave",
                 Duration.ofMinutes(10), lo, 5, List.of(), new InetSocketAddress(lo, 6784), MeshPassword.of(GOOD),
-                RouterConfig.DEFAULT_TUNNEL_PORT, RouterConfig.DEFAULT_REKEY_AFTER);
+                RouterConfig.DEFAULT_TUNNEL_PORT, RouterConfig.DEFAULT_REKEY_AFTER, RouterConfig.DEFAULT_TUNNEL_TCP_PORT);
         assertTrue(cfg.hasPassword());
         assertFalse(cfg.toString().contains(GOOD), cfg.toString());
         assertTrue(cfg.toString().contains("password=MeshPassword[redacted]"), cfg.toString());
@@ -171,6 +171,6 @@ class MeshPasswordTest {
         assertEquals("{\"password\":\"MeshPassword[redacted]\"}", json);
         assertThrows(IllegalArgumentException.class, () -> new RouterConfig("r", lo, "d", Path.of("/p"), Path.of("/d"),
                 "10.32.0.0/12", 24, "d", 4789, List.of(), 6783, "j", Duration.ofMinutes(10), lo, 5, List.of(), null, null,
-                0, RouterConfig.DEFAULT_REKEY_AFTER));
+                0, RouterConfig.DEFAULT_REKEY_AFTER, RouterConfig.DEFAULT_TUNNEL_TCP_PORT));
     }
 }

@@ -103,8 +103,13 @@ public final class LaunchCommand implements Callable<Integer> {
     Path passwordFile;
 
     @Option(names = "--tunnel-port", paramLabel = "PORT", defaultValue = "6783",
-            description = "UDP port of the encrypted tunnel between routers, used with a password (default: ${DEFAULT-VALUE}).")
+            description = "UDP port of the tunnel between routers: every packet between hosts with a password, a peer's "
+                    + "packets when the kernel path to it fails without one (default: ${DEFAULT-VALUE}).")
     int tunnelPort;
+
+    @Option(names = "--tunnel-tcp-port", paramLabel = "PORT", defaultValue = "6785",
+            description = "TCP port of the tunnel's last resort, when no UDP passes between two hosts (default: ${DEFAULT-VALUE}).")
+    int tunnelTcpPort;
 
     /** Tests only: rekey the tunnel sooner than every 120 s. */
     @Option(names = "--rekey-interval", paramLabel = "SECONDS", hidden = true)
@@ -177,6 +182,7 @@ public final class LaunchCommand implements Callable<Integer> {
         }
         a.add("--http-addr=" + httpAddr);
         a.add("--tunnel-port=" + tunnelPort);
+        a.add("--tunnel-tcp-port=" + tunnelTcpPort);
         if (rekeyInterval != null) {
             a.add("--rekey-interval=" + rekeyInterval);
         }
@@ -194,6 +200,12 @@ public final class LaunchCommand implements Callable<Integer> {
         }
         if (tunnelPort < 1 || tunnelPort > 65535) {
             throw new IllegalArgumentException("--tunnel-port " + tunnelPort + " is not a UDP port (1-65535)");
+        }
+        if (tunnelTcpPort < 1 || tunnelTcpPort > 65535) {
+            throw new IllegalArgumentException("--tunnel-tcp-port " + tunnelTcpPort + " is not a TCP port (1-65535)");
+        }
+        if (tunnelTcpPort == meshPort) {
+            throw new IllegalArgumentException("--tunnel-tcp-port " + tunnelTcpPort + " is also the --mesh-port: choose another");
         }
         if (tunnelPort == vxlanPort) {
             throw new IllegalArgumentException("--tunnel-port " + tunnelPort + " is also the --vxlan-port: choose another");
@@ -245,7 +257,7 @@ public final class LaunchCommand implements Callable<Integer> {
         InetAddress adv = advertiseAddr != null ? parseAdvertise(advertiseAddr) : defaultRouteAddress();
         return new RouterConfig(n, adv, dockerHost, pluginSocket.toAbsolutePath(), dataDir.toAbsolutePath(),
                 ipallocRange, subnetSize, dnsDomain, vxlanPort, peers, meshPort, clusterName, duration(reclaimGrace),
-                dnsAddr, dnsTtl, dnsUpstreams, http, password, tunnelPort, rekeyAfter);
+                dnsAddr, dnsTtl, dnsUpstreams, http, password, tunnelPort, rekeyAfter, tunnelTcpPort);
     }
 
     /** --password-file (checked as ssh checks a key), else JWEAVE_PASSWORD, else null. */

@@ -222,6 +222,19 @@ public final class PeerPaths implements AutoCloseable {
                 p.switches));
     }
 
+    /** A peer's path for {@code GET /peers}, by underlay address; null if it is not checked. */
+    public io.jweave.router.status.StatusReport.Datapath datapath(String ip) {
+        InetAddress a;
+        try {
+            a = InetAddress.getByName(ip);
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+        return view(a).map(v -> new io.jweave.router.status.StatusReport.Datapath(v.datapath().label(), v.reason(),
+                v.since().toString(), v.rttMicros() < 0 ? null : v.rttMicros() / 1000.0, v.loss(), v.switches()))
+                .orElse(null);
+    }
+
     /** {@code jweave_peer_datapath}, heartbeat RTT and loss per peer, switches, heartbeat bytes. */
     public void bindMetrics(RouterMetrics m) {
         m.bindRows("jweave.peer.datapath", "1 for the path a peer's traffic takes now (vxlan, tunnel, tcp, down), 0 for "

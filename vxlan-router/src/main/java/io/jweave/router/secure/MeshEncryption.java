@@ -6,6 +6,8 @@ import io.jweave.router.MeshPassword;
 import io.jweave.router.RouterConfig;
 import io.jweave.router.metrics.RouterMetrics;
 import io.jweave.router.status.PeerSecurity;
+import io.jweave.router.paths.TunnelPaths;
+import io.jweave.tunnel.PeerPath;
 import io.jweave.tunnel.PeerState;
 import io.jweave.tunnel.Psk;
 import io.jweave.tunnel.TunDevice;
@@ -37,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Without a password: whatever a password run left is removed, and the tunnel only listens, to tell
  * routers with a password why they are refused and to ask join targets whether they want one.
  */
-public final class MeshEncryption implements PeerSecurity, AutoCloseable {
+public final class MeshEncryption implements PeerSecurity, TunnelPaths, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MeshEncryption.class);
 
     /** The TUN device of the encrypted tunnel (one per host). */
@@ -48,12 +50,17 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
     private final Tunnel tunnel;
     private final TunDevice tun;
     private final UnderlayPolicy policy;
+    private final boolean password;
+    private final int tunIndex;
+    private volatile boolean startFailed;
     private final Map<String, Refusal> refusals = new ConcurrentHashMap<>();
 
-    private MeshEncryption(Tunnel tunnel, TunDevice tun, UnderlayPolicy policy) {
+    private MeshEncryption(Tunnel tunnel, TunDevice tun, UnderlayPolicy policy, boolean password, int tunIndex) {
         this.tunnel = tunnel;
         this.tun = tun;
         this.policy = policy;
+        this.password = password;
+        this.tunIndex = tunIndex;
     }
 
     /**
@@ -67,21 +74,11 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
         UnderlayPolicy policy = new UnderlayPolicy(host, config.vxlanPort(), config.meshPort(), adv);
         MeshPassword password = config.password();
         Listener listener = new Listener();
+        InetSocketAddress listen = new InetSocketAddress(adv, config.tunnelPort());
         if (password == null) {
             policy.remove();
-            deleteTun(host);
-            Tunnel t = new Tunnel(new TunnelConfig(new InetSocketAddress(adv, config.tunnelPort()), config.tunnelPort(),
-                    null, config.rekeyAfter(), underlayMtu), null, listener); // no device: the MTU only sizes buffers
-            MeshEncryption me = new MeshEncryption(t, null, policy);
-            listener.owner = me;
-            try {
-                t.start();
-            } catch (IOException e) {
-                // Only diagnostics depend on it without a password: say so and go on.
-                LOG.warn("cannot listen on udp {}:{} ({}): routers with a password will not be told why this one "
-                        + "does not join them", adv.getHostAddress(), config.tunnelPort(), e.getMessage());
-            }
-            return me;
+            deleteTun(host); // a persistent one of a run with a password
+            return startOpen(config, host, underlayMtu, policy, listener, listen);
         }
         long t0 = System.nanoTime();
         Psk psk;
@@ -92,10 +89,7 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
             java.util.Arrays.fill(secret, (byte) 0);
         }
         LOG.info("mesh password: key derived in {} ms", (System.nanoTime() - t0) / 1_000_000);
-        if (c1Only(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())) {
-            LOG.warn("this JVM compiles with C1 only (-XX:TieredStopAtLevel below 4): the encrypted tunnel will carry "
-                    + "about a tenth of what it can (./jweave and container mode give a router with a password C2)");
-        }
+        warnIfC1Only();
         int tunMtu = underlayMtu - Tunnel.OVERHEAD;
         TunDevice tun;
         try {
@@ -106,19 +100,16 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
         }
         Tunnel t = null;
         try {
-            host.links().setMtu(TUN, tunMtu);
-            host.links().setUp(TUN);
-            Link link = host.links().byName(TUN).orElseThrow(() -> new IllegalStateException(TUN + " vanished"));
-            relaxReversePathFilter();
-            policy.install(link.index());
-            t = new Tunnel(new TunnelConfig(new InetSocketAddress(adv, config.tunnelPort()), config.tunnelPort(),
-                    psk, config.rekeyAfter(), tunMtu), tun, listener);
-            MeshEncryption me = new MeshEncryption(t, tun, policy);
+            int index = upTun(host, tunMtu);
+            policy.install(index);
+            t = new Tunnel(new TunnelConfig(listen, config.tunnelPort(), psk, false, config.rekeyAfter(), tunMtu,
+                    underlayMtu, config.tunnelTcpPort()), tun, listener);
+            MeshEncryption me = new MeshEncryption(t, tun, policy, true, index);
             listener.owner = me;
             startTunnel(t, config);
-            LOG.info("mesh encrypted: tunnel on udp {}:{}, {} mtu {}, vxlan udp {} and mesh tcp {} routed into it, "
-                    + "plaintext from the underlay dropped", adv.getHostAddress(), config.tunnelPort(), TUN, tunMtu,
-                    config.vxlanPort(), config.meshPort());
+            LOG.info("mesh encrypted: tunnel on udp {}:{} (tcp {} as a last resort), {} mtu {}, vxlan udp {} and mesh "
+                    + "tcp {} routed into it, plaintext from the underlay dropped", adv.getHostAddress(),
+                    config.tunnelPort(), config.tunnelTcpPort(), TUN, tunMtu, config.vxlanPort(), config.meshPort());
             return me;
         } catch (RuntimeException e) {
             if (t != null) {
@@ -126,6 +117,67 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
             }
             tun.close(); // the device stays (persistent) and so do the routes: fail closed
             throw e;
+        }
+    }
+
+    /**
+     * Without a password: a TUN device that lives as long as this process (a peer's VXLAN packets are routed
+     * into it only while the kernel path to that peer fails; if the router dies, the device and those routes
+     * go and the kernel path is all there is), and a tunnel in open mode. If the device cannot be made, the
+     * tunnel only listens (no fallback; said once).
+     */
+    private static MeshEncryption startOpen(RouterConfig config, Handle host, int underlayMtu, UnderlayPolicy policy,
+                                            Listener listener, InetSocketAddress listen) {
+        TunDevice tun = null;
+        int index = 0;
+        try {
+            tun = TunDevice.open(TUN, false);
+            // VXLAN packets as large as the underlay carries go in whole; the tunnel fragments what does not fit
+            index = upTun(host, underlayMtu);
+        } catch (IOException | RuntimeException e) {
+            if (tun != null) {
+                tun.close();
+                tun = null;
+            }
+            LOG.warn("cannot create the tunnel's device {} ({}; in a container: --device /dev/net/tun): traffic to a "
+                    + "peer whose kernel path fails has nowhere to go", TUN, e.getMessage());
+        }
+        TunnelConfig cfg = tun == null
+                ? new TunnelConfig(listen, config.tunnelPort(), null, false, config.rekeyAfter(), underlayMtu, underlayMtu, 0)
+                : new TunnelConfig(listen, config.tunnelPort(), null, true, config.rekeyAfter(), underlayMtu, underlayMtu,
+                        config.tunnelTcpPort());
+        Tunnel t = new Tunnel(cfg, tun, listener);
+        MeshEncryption me = new MeshEncryption(t, tun, policy, false, index);
+        listener.owner = me;
+        try {
+            t.start();
+            if (tun != null) {
+                warnIfC1Only();
+                LOG.info("fallback tunnel ready: udp {}:{}, tcp {}, {} mtu {} (a peer's traffic moves into it when the "
+                        + "kernel path to it fails)", listen.getAddress().getHostAddress(), config.tunnelPort(),
+                        config.tunnelTcpPort(), TUN, underlayMtu);
+            }
+        } catch (IOException e) {
+            // Only the fallback and diagnostics depend on it without a password: say so and go on.
+            LOG.warn("cannot listen on {}:{} ({}): no fallback path, and routers with a password will not be told why "
+                    + "this one does not join them", listen.getAddress().getHostAddress(), config.tunnelPort(), e.getMessage());
+            me.startFailed = true;
+        }
+        return me;
+    }
+
+    private static int upTun(Handle host, int mtu) {
+        host.links().setMtu(TUN, mtu);
+        host.links().setUp(TUN);
+        Link link = host.links().byName(TUN).orElseThrow(() -> new IllegalStateException(TUN + " vanished"));
+        relaxReversePathFilter();
+        return link.index();
+    }
+
+    private static void warnIfC1Only() {
+        if (c1Only(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())) {
+            LOG.warn("this JVM compiles with C1 only (-XX:TieredStopAtLevel below 4): the tunnel will carry about a tenth "
+                    + "of what it can (./jweave and container mode give a router C2)");
         }
     }
 
@@ -186,12 +238,12 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
 
     /** Bytes the tunnel adds under VXLAN (0 without a password): comes off every network's MTU. */
     public int overhead() {
-        return tun == null ? 0 : Tunnel.OVERHEAD;
+        return password ? Tunnel.OVERHEAD : 0;
     }
 
     /** Asks routers that are no members whether they want a password (only without one: with one, traffic asks). */
     public void probe(Collection<InetAddress> routers) {
-        if (tun == null) {
+        if (!password) {
             for (InetAddress a : routers) {
                 tunnel.probe(a);
             }
@@ -209,12 +261,46 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
 
     @Override
     public boolean passwordSet() {
-        return tun != null;
+        return password;
+    }
+
+    @Override
+    public boolean carries() {
+        return tun != null && !startFailed;
+    }
+
+    @Override
+    public int deviceIndex() {
+        return tun == null ? 0 : tunIndex;
+    }
+
+    @Override
+    public void watch(Collection<InetAddress> peers) {
+        if (carries()) {
+            tunnel.watch(peers);
+        }
+    }
+
+    @Override
+    public Status status(InetAddress peer) {
+        if (!carries()) {
+            return Status.NONE;
+        }
+        PeerPath p = tunnel.path(peer).orElse(null);
+        if (p == null) {
+            return Status.NONE;
+        }
+        TunnelPaths.Transport t = switch (p.transport()) {
+            case UDP -> TunnelPaths.Transport.UDP;
+            case TCP -> TunnelPaths.Transport.TCP;
+            default -> TunnelPaths.Transport.NONE;
+        };
+        return new Status(t, p.reason(), p.pmtu());
     }
 
     @Override
     public boolean encryptedWith(String ip) {
-        if (tun == null) {
+        if (!password) {
             return false;
         }
         for (PeerState p : tunnel.peers()) {
@@ -251,14 +337,14 @@ public final class MeshEncryption implements PeerSecurity, AutoCloseable {
         m.bindCounter("jweave.underlay.plaintext.dropped", plain, () -> policy.dropped(UnderlayPolicy.Plane.MESH),
                 "plane", "mesh");
         m.bindGauge("jweave.mesh.encrypted", "1 when this router has a password (everything between routers encrypted)",
-                () -> tun == null ? 0 : 1);
+                () -> password ? 1 : 0);
     }
 
     @Override
     public void close() {
         tunnel.close();
         if (tun != null) {
-            tun.close(); // persistent: the device and the routes into it stay until a router takes it again
+            tun.close(); // with a password persistent: the device and the routes into it stay until a router takes it again
         }
     }
 
