@@ -38,7 +38,23 @@ final class Peer {
     final LongAdder rxBytes = new LongAdder();
     final LongAdder rekeys = new LongAdder();
 
-    Peer(InetAddress address, int port) {
+    /** Liveness, RTT and path MTU (for every peer; PINGs only for watched ones). */
+    final PathState path;
+    /** Inner packets in reassembly from this peer. */
+    final Fragments.Reassembly reassembly;
+    /** Sender side: the next fragmented packet's id. */
+    final java.util.concurrent.atomic.AtomicInteger fragId =
+            new java.util.concurrent.atomic.AtomicInteger(java.util.concurrent.ThreadLocalRandom.current().nextInt());
+    /** Kept alive and probed (see Tunnel.watch). */
+    volatile boolean watched;
+    /** Data goes over TCP (UDP does not answer, TCP does). */
+    volatile boolean viaTcp;
+    /** The TCP transport connection, if one is open. */
+    volatile TcpConn tcp;
+
+    Peer(InetAddress address, int port, int underlayMtu, LongAdder fragmentDrops) {
+        this.path = new PathState(address, underlayMtu);
+        this.reassembly = new Fragments.Reassembly(fragmentDrops);
         this.address = address;
         this.endpoint = new InetSocketAddress(address, port);
         byte[] b = address.getAddress();

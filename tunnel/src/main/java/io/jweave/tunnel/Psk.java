@@ -20,6 +20,13 @@ public final class Psk {
     public static final int ITERATIONS = 250_000;
     public static final int LENGTH = 32;
 
+    /**
+     * The key of open mode (a mesh without a password): SHA-256("jweave-open-mesh-v1"). It is published, so it
+     * authenticates nothing; sessions keyed by it still get fresh ephemeral DH keys, which keeps passive
+     * eavesdroppers out but not an active man in the middle.
+     */
+    public static final Psk OPEN_MESH = new Psk(sha256("jweave-open-mesh-v1"));
+
     private final byte[] key;
 
     private Psk(byte[] key) {
@@ -64,6 +71,14 @@ public final class Psk {
             throw new IllegalArgumentException("a PSK is 32 bytes");
         }
         return new Psk(key.clone());
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.US_ASCII));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
     }
 
     byte[] bytes() {

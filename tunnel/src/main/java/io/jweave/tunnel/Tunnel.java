@@ -18,6 +18,10 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -46,6 +50,8 @@ public final class Tunnel implements AutoCloseable {
     public static final int OVERHEAD = 60;
 
     static final byte[] PROLOGUE = "jweave-tunnel-1".getBytes(StandardCharsets.US_ASCII);
+    /** Open mode's prologue: an open and a password tunnel never complete a handshake (message 1 fails). */
+    static final byte[] OPEN_PROLOGUE = "jweave-tunnel-1-open".getBytes(StandardCharsets.US_ASCII);
 
     // Wire
     static final byte TYPE_INITIATION = 1;
@@ -60,6 +66,14 @@ public final class Tunnel implements AutoCloseable {
     static final byte NOTICE_PROBE = 1;
     static final byte NOTICE_PASSWORD_REQUIRED = 2;
     static final byte NOTICE_NO_PASSWORD = 3;
+    // Control messages: transport payloads whose first byte's high nibble is not 4 or 6
+    static final byte CTL_PING = 1;
+    static final byte CTL_PONG = 2;
+    static final byte CTL_FRAG = Fragments.TYPE;
+    /** PING: type(1) flags(1) reserved(2) id(4) sender's nanoTime(8) padding. */
+    static final int PING_LEN = 16;
+    /** PONG: type(1) flags(1, echoed) reserved(2) id(4) echoed nanoTime(8) received size(4). */
+    static final int PONG_LEN = 20;
 
     // Refusal reasons
     static final String WRONG_PASSWORD = "wrong password or none";
@@ -67,6 +81,7 @@ public final class Tunnel implements AutoCloseable {
     static final String PEER_REQUIRES_PASSWORD = "it requires a password; this router has none";
     static final String PEER_USES_PASSWORD = "it uses a password; this router has none";
     static final String PEER_SENT_NO_PASSWORD = "no password";
+    static final String PEER_OPEN_MODE = "it carries traffic without a password (open mode); this router only listens";
 
     // Timers and limits
     static final int QUEUE_LIMIT = 1024;
@@ -93,6 +108,8 @@ public final class Tunnel implements AutoCloseable {
     private final PacketDevice device;
     private final TunnelListener listener;
     private final byte[] psk;
+    private final byte[] prologue;
+    private final boolean carries;
     private final long rekeyAfterNanos;
     private final long rejectAfterNanos;
     private final SecureRandom random = new SecureRandom();
@@ -122,6 +139,14 @@ public final class Tunnel implements AutoCloseable {
     final LongAdder noticesSent = new LongAdder();
     final LongAdder noticesReceived = new LongAdder();
     final LongAdder sendErrors = new LongAdder();
+    final LongAdder fragmented = new LongAdder();
+    final LongAdder reassembled = new LongAdder();
+    final LongAdder fragmentDrops = new LongAdder();
+    final LongAdder pingsSent = new LongAdder();
+    final LongAdder pongsReceived = new LongAdder();
+    final LongAdder tcpConnections = new LongAdder();
+    final LongAdder tcpTxFrames = new LongAdder();
+    final LongAdder tcpRxFrames = new LongAdder();
 
     /**
      * Batched UDP I/O (see {@link UdpBatch}); package-private so measurements can compare. sendBatch:
@@ -160,14 +185,16 @@ public final class Tunnel implements AutoCloseable {
     public Tunnel(TunnelConfig config, PacketDevice device, TunnelListener listener) {
         this.config = Objects.requireNonNull(config, "config");
         this.listener = listener == null ? TunnelListener.NONE : listener;
-        if (config.encrypted() && device == null) {
-            throw new IllegalArgumentException("an encrypted tunnel needs a packet device");
+        this.carries = config.carries();
+        if (carries && device == null) {
+            throw new IllegalArgumentException("a tunnel in " + config.mode() + " mode needs a packet device");
         }
-        if (!config.encrypted() && device != null) {
-            throw new IllegalArgumentException("a plaintext-mode tunnel only listens: no packet device");
+        if (!carries && device != null) {
+            throw new IllegalArgumentException("a listen-only tunnel (no password, not open mode) takes no packet device");
         }
         this.device = device;
-        this.psk = config.encrypted() ? config.psk().bytes() : null;
+        this.psk = config.encrypted() ? config.psk().bytes() : Psk.OPEN_MESH.bytes();
+        this.prologue = config.encrypted() ? PROLOGUE : OPEN_PROLOGUE;
         this.rekeyAfterNanos = config.rekeyAfter().toNanos();
         this.rejectAfterNanos = rekeyAfterNanos + REJECT_EXTRA_NANOS;
     }
@@ -187,8 +214,8 @@ public final class Tunnel implements AutoCloseable {
             channel.close();
             throw e;
         }
-        boolean batchTx = config.encrypted() && sendBatch > 1;
-        boolean batchRx = config.encrypted() && recvBatch > 1; // a plaintext tunnel only hears the odd notice
+        boolean batchTx = carries && sendBatch > 1;
+        boolean batchRx = carries && recvBatch > 1; // a listen-only tunnel only hears the odd notice
         fd = batchTx || batchRx ? UdpBatch.fdOf(channel) : -1;
         if (fd >= 0) {
             try {
@@ -222,14 +249,13 @@ public final class Tunnel implements AutoCloseable {
         events = Executors.newSingleThreadExecutor(r -> daemon(r, "jweave-tunnel-events"));
         receiveThread = daemon(receiver != null ? this::batchReceiveLoop : this::receiveLoop, "jweave-tunnel-rx");
         receiveThread.start();
-        if (config.encrypted()) {
+        if (carries) {
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "jweave-tunnel-timers"));
             scheduler.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
             deviceThread = daemon(this::deviceLoop, "jweave-tunnel-tx");
             deviceThread.start();
         }
-        log.info("tunnel listening on {} ({} mode, peers on port {})", localAddress(),
-                config.encrypted() ? "encrypted" : "plaintext", config.peerPort());
+        log.info("tunnel listening on {} ({} mode, peers on port {})", localAddress(), modeName(), config.peerPort());
     }
 
     /** The bound socket address (useful with port 0). */
@@ -307,7 +333,8 @@ public final class Tunnel implements AutoCloseable {
                 malformed.sum(), replayed.sum(), forged.sum(), unknownSession.sum(), expired.sum(),
                 handshakesInitiated.sum(), handshakesCompleted.sum(), handshakeFailures.sum(),
                 handshakesRateLimited.sum(), rekeys.sum(), queueDrops.sum(), noticesSent.sum(),
-                noticesReceived.sum(), sendErrors.sum());
+                noticesReceived.sum(), sendErrors.sum(), fragmented.sum(), reassembled.sum(), fragmentDrops.sum(),
+                pingsSent.sum(), pongsReceived.sum(), tcpConnections.sum(), tcpTxFrames.sum(), tcpRxFrames.sum());
     }
 
     public List<PeerState> peers() {
@@ -326,9 +353,67 @@ public final class Tunnel implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Replaces the set of watched peers (IPv4 addresses; others are ignored). The tunnel keeps a session with
+     * each watched peer and sends it a PING over each transport every second, even without traffic; the
+     * answers make {@link #path}. Unwatched peers get sessions on demand, as before. Listen-only mode: no effect.
+     */
+    public void watch(Collection<InetAddress> addrs) {
+        Set<InetAddress> want = new HashSet<>();
+        for (InetAddress a : addrs) {
+            if (a instanceof Inet4Address) {
+                want.add(a);
+            }
+        }
+        long now = System.nanoTime();
+        for (Peer p : peers.values()) {
+            if (p.watched && !want.contains(p.address)) {
+                p.watched = false;
+                p.viaTcp = false;
+                p.path.watch(false, now);
+                unwatched(p);
+            }
+        }
+        if (!carries) {
+            return;
+        }
+        for (InetAddress a : want) {
+            Peer p = peerFor(a);
+            if (p != null && !p.watched) {
+                p.path.watch(true, now);
+                p.watched = true;
+            }
+        }
+    }
+
+    /** The path to a watched peer (empty if it is not watched). */
+    public Optional<PeerPath> path(InetAddress peer) {
+        Peer p = peers.get(peer);
+        if (p == null || !p.watched) {
+            return Optional.empty();
+        }
+        return Optional.of(p.path.snapshot(System.nanoTime()));
+    }
+
+    /** The paths to all watched peers. */
+    public List<PeerPath> paths() {
+        long now = System.nanoTime();
+        List<PeerPath> out = new ArrayList<>();
+        for (Peer p : peers.values()) {
+            if (p.watched) {
+                out.add(p.path.snapshot(now));
+            }
+        }
+        return out;
+    }
+
+    /** A peer is no longer watched: nothing more to do before the TCP transport exists. */
+    private void unwatched(Peer p) {
+    }
+
     /** Starts a new handshake with every peer that has a session, now. */
     public void rekeyAll() {
-        if (!config.encrypted()) {
+        if (!carries) {
             return;
         }
         long now = System.nanoTime();
@@ -344,7 +429,7 @@ public final class Tunnel implements AutoCloseable {
 
     /** Asks the router at addr whether it needs a password (answered with a notice). */
     public void probe(InetAddress addr) {
-        sendNotice(new InetSocketAddress(addr, config.peerPort()), NOTICE_PROBE, NOTICE_LEN, false);
+        sendNotice(new InetSocketAddress(addr, config.peerPort()), NOTICE_PROBE, NOTICE_LEN, false, null);
     }
 
     // ------------------------------------------------------------------ outbound
@@ -408,10 +493,12 @@ public final class Tunnel implements AutoCloseable {
                     sendErrors.increment();
                 } else {
                     int len = batchPlain[i];
-                    txPackets.increment();
-                    txBytes.add(len);
-                    p.txPackets.increment();
-                    p.txBytes.add(len);
+                    if (len > 0) { // fragments but the last count 0; control messages too
+                        txPackets.increment();
+                        txBytes.add(len);
+                        p.txPackets.increment();
+                        p.txBytes.add(len);
+                    }
                 }
             }
         } finally {
@@ -442,17 +529,13 @@ public final class Tunnel implements AutoCloseable {
         long now = System.nanoTime();
         Session s = p.current;
         if (usable(s, now)) {
-            if (batch != null && Thread.currentThread() == deviceThread) {
-                addToBatch(s, pkt);
-            } else {
-                sendTransport(s, pkt);
-            }
+            sendData(s, pkt, batch != null && Thread.currentThread() == deviceThread);
             return;
         }
         synchronized (p) {
             s = p.current;
             if (usable(s, now)) {
-                sendTransport(s, pkt);
+                sendData(s, pkt, false);
                 return;
             }
             if (p.queue.size() >= QUEUE_LIMIT) {
@@ -471,10 +554,57 @@ public final class Tunnel implements AutoCloseable {
                 && s.sendCounter.get() < REJECT_AFTER_MESSAGES;
     }
 
-    /** Seals payload into the device thread's batch (device thread only). */
-    private void addToBatch(Session s, ByteBuffer payload) {
+    /**
+     * Sends one inner packet to s's peer: over TCP when the peer's path says so, else over UDP, in fragments
+     * if the sealed datagram would exceed the peer's path MTU. batched: into the device thread's batch.
+     */
+    private void sendData(Session s, ByteBuffer pkt, boolean batched) {
+        Peer p = s.peer;
+        int len = pkt.remaining();
+        if (p.viaTcp) {
+            TcpConn c = p.tcp;
+            if (c != null && c.open()) {
+                sendTransport(s, pkt, c, len);
+                return;
+            }
+        }
+        int maxPayload = p.path.pmtu - OVERHEAD;
+        if (len <= maxPayload) {
+            if (batched) {
+                addToBatch(s, pkt, len);
+            } else {
+                sendTransport(s, pkt, null, len);
+            }
+            return;
+        }
+        int count = Fragments.count(len, maxPayload);
+        if (count > Fragments.MAX_COUNT) {
+            queueDrops.increment();
+            return;
+        }
+        fragmented.increment();
+        int id = p.fragId.getAndIncrement();
+        ByteBuffer frag = crypto.get().frag;
+        for (int i = 0; i < count; i++) {
+            frag.clear();
+            Fragments.write(pkt, i, count, id, frag);
+            frag.flip();
+            int counted = i == count - 1 ? len : 0;
+            if (batched) {
+                if (batch.full()) {
+                    flushBatch();
+                }
+                addToBatch(s, frag, counted);
+            } else {
+                sendTransport(s, frag, null, counted);
+            }
+        }
+    }
+
+    /** Seals payload into the device thread's batch (device thread only); counted = inner bytes to count as sent. */
+    private void addToBatch(Session s, ByteBuffer payload, int counted) {
         UdpBatch.Sender b = batch;
-        int len = payload.remaining();
+        int len = counted;
         ByteBuffer out = b.slot();
         if (!seal(s, payload, out)) {
             return;
@@ -503,21 +633,31 @@ public final class Tunnel implements AutoCloseable {
         }
     }
 
-    /** Seals payload (position..limit) for s and sends it; an empty payload is a keepalive. */
-    private void sendTransport(Session s, ByteBuffer payload) {
+    /**
+     * Seals payload (position..limit) for s and sends it over via (null = UDP); an empty payload is a
+     * keepalive. counted = inner packet bytes to count as sent (0 for control messages and keepalives).
+     */
+    private void sendTransport(Session s, ByteBuffer payload, TcpConn via, int counted) {
         Crypto c = crypto.get();
-        int len = payload.remaining();
+        int len = counted;
         ByteBuffer out = c.out;
         out.clear();
         if (!seal(s, payload, out)) {
             return;
         }
         out.flip();
-        try {
-            channel.send(out, s.peer.endpoint);
-        } catch (IOException e) {
-            sendErrors.increment();
-            return;
+        if (via != null) {
+            if (!via.send(out)) {
+                sendErrors.increment();
+                return;
+            }
+        } else {
+            try {
+                channel.send(out, s.peer.endpoint);
+            } catch (IOException e) {
+                sendErrors.increment();
+                return;
+            }
         }
         if (len > 0) {
             txPackets.increment();
@@ -529,14 +669,14 @@ public final class Tunnel implements AutoCloseable {
 
     /** Caller holds p's lock. */
     private void startHandshake(Peer p, boolean rekey, long now) {
-        if (!config.encrypted() || p.inFlight != null || !running) {
+        if (!carries || p.inFlight != null || !running) {
             return;
         }
         if (p.backingOff && now - p.noInitiateBeforeNanos < 0) {
             return;
         }
         p.backingOff = false;
-        HandshakeState hs = HandshakeState.initiator(PROLOGUE, psk, null);
+        HandshakeState hs = HandshakeState.initiator(prologue, psk, null);
         byte[] m1;
         try {
             m1 = hs.writeMessage(EMPTY);
@@ -554,7 +694,16 @@ public final class Tunnel implements AutoCloseable {
         h.nextNanos = now + RETRANSMIT_NANOS + ThreadLocalRandom.current().nextLong(RETRANSMIT_JITTER_NANOS);
         p.inFlight = h;
         handshakesInitiated.increment();
-        sendRaw(pkt, p.endpoint);
+        sendHandshake(p, pkt);
+    }
+
+    /** An initiation goes over UDP and, if one is open, over the TCP connection too. */
+    private void sendHandshake(Peer p, byte[] pkt) {
+        sendRaw(pkt, p.endpoint, null);
+        TcpConn c = p.tcp;
+        if (c != null && c.open()) {
+            c.send(ByteBuffer.wrap(pkt));
+        }
     }
 
     private int reserveIndex(Object owner) {
@@ -566,7 +715,13 @@ public final class Tunnel implements AutoCloseable {
         }
     }
 
-    private void sendRaw(byte[] pkt, InetSocketAddress to) {
+    private void sendRaw(byte[] pkt, InetSocketAddress to, TcpConn via) {
+        if (via != null) {
+            if (!via.send(ByteBuffer.wrap(pkt))) {
+                sendErrors.increment();
+            }
+            return;
+        }
         try {
             channel.send(ByteBuffer.wrap(pkt), to);
         } catch (IOException e) {
@@ -624,8 +779,16 @@ public final class Tunnel implements AutoCloseable {
         }
     }
 
-    /** Handles one datagram; never throws for any content (tests feed it garbage). */
+    /** Handles one UDP datagram; never throws for any content (tests feed it garbage). */
     void onDatagram(ByteBuffer in, InetSocketAddress from) {
+        onDatagram(in, from, null);
+    }
+
+    /**
+     * Handles one datagram that came over UDP (via null: the receive thread) or as a frame of a TCP
+     * connection (via: that connection's reader thread). from = the peer's address and peerPort.
+     */
+    void onDatagram(ByteBuffer in, InetSocketAddress from, TcpConn via) {
         int len = in.remaining();
         if (len < 2) {
             malformed.increment();
@@ -633,7 +796,7 @@ public final class Tunnel implements AutoCloseable {
         }
         byte type = in.get(0);
         if (type == TYPE_NOTICE) {
-            onNotice(in, from);
+            onNotice(in, from, via);
             return;
         }
         if (len < 4 || (in.get(1) | in.get(2) | in.get(3)) != 0) {
@@ -644,34 +807,35 @@ public final class Tunnel implements AutoCloseable {
             case TYPE_TRANSPORT -> {
                 if (len < TRANSPORT_HEADER + TAG) {
                     malformed.increment();
-                } else if (config.encrypted()) {
-                    onTransport(in, from);
+                } else if (carries) {
+                    onTransport(in, from, via);
                 }
             }
             case TYPE_INITIATION -> {
                 if (len != INITIATION_LEN) {
                     malformed.increment();
                 } else {
-                    onInitiation(in, from);
+                    onInitiation(in, from, via);
                 }
             }
             case TYPE_RESPONSE -> {
                 if (len != RESPONSE_LEN) {
                     malformed.increment();
-                } else if (config.encrypted()) {
-                    onResponse(in);
+                } else if (carries) {
+                    onResponse(in, via);
                 }
             }
             default -> malformed.increment();
         }
     }
 
-    private void onTransport(ByteBuffer in, InetSocketAddress from) {
+    private void onTransport(ByteBuffer in, InetSocketAddress from, TcpConn via) {
         int idx = in.getInt(4);
         long counter = in.getLong(8);
+        int datagramLen = in.remaining();
         Session s;
-        if (lastRxSession != null && idx == lastRxIndex) {
-            s = lastRxSession;
+        if (via == null && lastRxSession != null && idx == lastRxIndex) {
+            s = lastRxSession; // the one-entry cache belongs to the UDP receive thread
         } else {
             Object o = byIndex.get(idx);
             if (!(o instanceof Session)) {
@@ -680,12 +844,16 @@ public final class Tunnel implements AutoCloseable {
                 return;
             }
             s = (Session) o;
-            lastRxIndex = idx;
-            lastRxSession = s;
+            if (via == null) {
+                lastRxIndex = idx;
+                lastRxSession = s;
+            }
         }
         long now = System.nanoTime();
         if (s.retired) {
-            lastRxSession = null;
+            if (via == null) {
+                lastRxSession = null;
+            }
             unknownSession.increment();
             return;
         }
@@ -693,7 +861,11 @@ public final class Tunnel implements AutoCloseable {
             expired.increment();
             return;
         }
-        if (!s.replay.check(counter)) {
+        boolean fresh;
+        synchronized (s.replay) { // UDP and TCP receivers may share a session
+            fresh = s.replay.check(counter);
+        }
+        if (!fresh) {
             replayed.increment();
             return;
         }
@@ -712,9 +884,18 @@ public final class Tunnel implements AutoCloseable {
             log.debug("opening a packet failed: {}", e.toString());
             return;
         }
-        s.replay.update(counter);
+        synchronized (s.replay) {
+            fresh = s.replay.update(counter);
+        }
+        if (!fresh) {
+            replayed.increment(); // the same packet came over the other transport meanwhile
+            return;
+        }
         Peer p = s.peer;
         p.lastRxNanos = now;
+        if (via != null) {
+            via.authenticated();
+        }
         if (!s.confirmed) {
             confirmResponder(s, now);
         }
@@ -723,7 +904,21 @@ public final class Tunnel implements AutoCloseable {
         if (n == 0) {
             return; // keepalive
         }
-        if (n < 20 || (plain.get(0) & 0xf0) != 0x40 || (plain.getShort(2) & 0xffff) > n) {
+        int first = plain.get(0) & 0xff;
+        if ((first & 0xf0) == 0x40) {
+            deliverInner(p, plain);
+        } else if ((first & 0xf0) == 0x60) {
+            malformed.increment();
+        } else {
+            onControl(s, plain, via == null ? datagramLen + 28 : datagramLen, via, now);
+        }
+    }
+
+    /** Writes an opened inner IPv4 packet (position..limit) to the device. */
+    private void deliverInner(Peer p, ByteBuffer plain) {
+        int n = plain.remaining();
+        if (n < 20 || (plain.get(plain.position()) & 0xf0) != 0x40
+                || (plain.getShort(plain.position() + 2) & 0xffff) > n) {
             malformed.increment();
             return;
         }
@@ -736,6 +931,42 @@ public final class Tunnel implements AutoCloseable {
         } catch (IOException e) {
             sendErrors.increment();
             log.debug("writing to the packet device failed: {}", e.toString());
+        }
+    }
+
+    /** A control message (PING, PONG, FRAG) from s's peer; size = what arrived (outer IPv4 size over UDP). */
+    private void onControl(Session s, ByteBuffer plain, int size, TcpConn via, long now) {
+        Peer p = s.peer;
+        int n = plain.remaining();
+        switch (plain.get(0)) {
+            case CTL_PING -> {
+                if (n < PING_LEN) {
+                    malformed.increment();
+                    return;
+                }
+                ByteBuffer pong = crypto.get().control;
+                pong.clear();
+                pong.put(CTL_PONG).put(plain.get(1)).put((byte) 0).put((byte) 0).putInt(plain.getInt(4))
+                        .putLong(plain.getLong(8)).putInt(size).flip();
+                Session out = usable(p.current, now) ? p.current : s;
+                sendTransport(out, pong, via, 0);
+            }
+            case CTL_PONG -> {
+                if (n < PONG_LEN) {
+                    malformed.increment();
+                    return;
+                }
+                pongsReceived.increment();
+                p.path.pong(now, via != null, plain.get(1), plain.getInt(4), plain.getLong(8), plain.getInt(16));
+            }
+            case CTL_FRAG -> {
+                byte[] whole = p.reassembly.add(plain, now);
+                if (whole != null) {
+                    reassembled.increment();
+                    deliverInner(p, ByteBuffer.wrap(whole));
+                }
+            }
+            default -> malformed.increment();
         }
     }
 
@@ -753,7 +984,7 @@ public final class Tunnel implements AutoCloseable {
     }
 
     private void initiateAfterUnknown(InetAddress from) {
-        if (!config.encrypted() || !(from instanceof Inet4Address)) {
+        if (!carries || !(from instanceof Inet4Address)) {
             return;
         }
         Peer p = peerFor(from);
@@ -771,14 +1002,19 @@ public final class Tunnel implements AutoCloseable {
         }
     }
 
-    private void onInitiation(ByteBuffer in, InetSocketAddress from) {
+    private void onInitiation(ByteBuffer in, InetSocketAddress from, TcpConn via) {
         InetAddress a = from.getAddress();
         if (!(a instanceof Inet4Address)) {
             malformed.increment();
             return;
         }
-        if (!config.encrypted()) {
-            if (sendNotice(from, NOTICE_NO_PASSWORD, in.remaining(), true)) {
+        if (!carries) {
+            if (readsAs(OPEN_PROLOGUE, in)) {
+                Peer p = peerFor(a); // an open-mode router: it needs no password, but this one carries nothing
+                if (p != null) {
+                    refuse(p, PEER_OPEN_MODE);
+                }
+            } else if (sendNotice(from, NOTICE_NO_PASSWORD, in.remaining(), true, via)) {
                 Peer p = peerFor(a);
                 if (p != null) {
                     refuse(p, PEER_USES_PASSWORD);
@@ -794,13 +1030,22 @@ public final class Tunnel implements AutoCloseable {
         int senderIndex = in.getInt(4);
         byte[] m1 = new byte[INITIATION_LEN - 8];
         in.get(8, m1);
-        HandshakeState hs = HandshakeState.responder(PROLOGUE, psk, null);
+        HandshakeState hs = HandshakeState.responder(prologue, psk, null);
         byte[] m2;
         try {
             hs.readMessage(m1);
             m2 = hs.writeMessage(EMPTY);
         } catch (GeneralSecurityException e) {
             handshakeFailures.increment();
+            // Message 1 authenticates the prologue only: it fails when the other side is in the other mode
+            // (password vs open), or for garbage. Say which mode this side is in, as notices do.
+            if (sendNotice(from, config.encrypted() ? NOTICE_PASSWORD_REQUIRED : NOTICE_NO_PASSWORD, in.remaining(),
+                    true, via)) {
+                Peer p = peerFor(a);
+                if (p != null) {
+                    refuse(p, config.encrypted() ? PEER_HAS_NO_PASSWORD : PEER_USES_PASSWORD);
+                }
+            }
             return;
         }
         CipherState[] cs = hs.split();
@@ -820,7 +1065,19 @@ public final class Tunnel implements AutoCloseable {
             ByteBuffer b = ByteBuffer.wrap(pkt);
             b.put(TYPE_RESPONSE).put((byte) 0).put((byte) 0).put((byte) 0).putInt(idx).putInt(senderIndex).put(m2);
         }
-        sendRaw(pkt, p.endpoint);
+        sendRaw(pkt, p.endpoint, via); // back the way the initiation came
+    }
+
+    /** Whether an initiation's message 1 verifies under the given prologue (and the open key). */
+    private static boolean readsAs(byte[] prologue, ByteBuffer in) {
+        byte[] m1 = new byte[INITIATION_LEN - 8];
+        in.get(8, m1);
+        try {
+            HandshakeState.responder(prologue, Psk.OPEN_MESH.bytes(), null).readMessage(m1);
+            return true;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
     }
 
     private boolean allowHandshake(InetAddress a, long now) {
@@ -837,7 +1094,7 @@ public final class Tunnel implements AutoCloseable {
         }
     }
 
-    private void onResponse(ByteBuffer in) {
+    private void onResponse(ByteBuffer in, TcpConn via) {
         int senderIndex = in.getInt(4);
         int receiverIndex = in.getInt(8);
         Object o = byIndex.get(receiverIndex);
@@ -871,7 +1128,7 @@ public final class Tunnel implements AutoCloseable {
             byIndex.replace(receiverIndex, h, s);
             p.inFlight = null;
             install(p, s, now);
-            sendTransport(s, EMPTY_BUFFER.duplicate()); // confirms the session at the responder
+            sendTransport(s, EMPTY_BUFFER.duplicate(), via, 0); // confirms the session at the responder
             flush(p, now);
         }
     }
@@ -922,7 +1179,7 @@ public final class Tunnel implements AutoCloseable {
     private void flush(Peer p, long now) {
         Session s = p.current;
         while (!p.queue.isEmpty() && usable(s, now)) {
-            sendTransport(s, p.queue.poll());
+            sendData(s, p.queue.poll(), false);
         }
     }
 
@@ -938,7 +1195,7 @@ public final class Tunnel implements AutoCloseable {
 
     // ------------------------------------------------------------------ notices
 
-    private void onNotice(ByteBuffer in, InetSocketAddress from) {
+    private void onNotice(ByteBuffer in, InetSocketAddress from, TcpConn via) {
         noticesReceived.increment();
         InetAddress a = from.getAddress();
         if (!(a instanceof Inet4Address) || in.remaining() != NOTICE_LEN) {
@@ -948,11 +1205,13 @@ public final class Tunnel implements AutoCloseable {
         byte code = in.get(1);
         switch (code) {
             case NOTICE_PROBE -> {
-                if (config.encrypted() && sendNotice(from, NOTICE_PASSWORD_REQUIRED, in.remaining(), true)) {
+                if (config.encrypted() && sendNotice(from, NOTICE_PASSWORD_REQUIRED, in.remaining(), true, via)) {
                     Peer p = peerFor(a);
                     if (p != null) {
                         refuse(p, PEER_SENT_NO_PASSWORD);
                     }
+                } else if (carries && !config.encrypted()) {
+                    sendNotice(from, NOTICE_NO_PASSWORD, in.remaining(), true, via); // open mode: "none needed"
                 }
             }
             case NOTICE_PASSWORD_REQUIRED -> {
@@ -980,7 +1239,7 @@ public final class Tunnel implements AutoCloseable {
      * Sends a 4-byte notice, never larger than what provoked it and (when rateLimited) at most once
      * a second per address. Returns whether it was sent.
      */
-    private boolean sendNotice(InetSocketAddress to, byte code, int provokingLen, boolean rateLimited) {
+    private boolean sendNotice(InetSocketAddress to, byte code, int provokingLen, boolean rateLimited, TcpConn via) {
         if (provokingLen < NOTICE_LEN) {
             return false;
         }
@@ -995,7 +1254,7 @@ public final class Tunnel implements AutoCloseable {
             }
             lastNotice.put(to.getAddress(), now);
         }
-        sendRaw(new byte[] {TYPE_NOTICE, code, 0, 0}, to);
+        sendRaw(new byte[] {TYPE_NOTICE, code, 0, 0}, to, via);
         noticesSent.increment();
         return true;
     }
@@ -1039,6 +1298,10 @@ public final class Tunnel implements AutoCloseable {
                 synchronized (p) {
                     tick(p, now);
                 }
+                p.reassembly.expire(now);
+                if (p.watched) {
+                    tickPath(p, now);
+                }
             }
         } catch (RuntimeException e) {
             log.warn("tunnel timer failed", e);
@@ -1057,7 +1320,7 @@ public final class Tunnel implements AutoCloseable {
             } else {
                 h.tries++;
                 h.nextNanos = now + RETRANSMIT_NANOS + ThreadLocalRandom.current().nextLong(RETRANSMIT_JITTER_NANOS);
-                sendRaw(h.packet, p.endpoint);
+                sendHandshake(p, h.packet);
             }
         }
         for (Iterator<Session> it = p.older.iterator(); it.hasNext(); ) {
@@ -1097,6 +1360,49 @@ public final class Tunnel implements AutoCloseable {
         }
     }
 
+    /**
+     * A watched peer: keep a session (initiate if there is none), send the PINGs that are due over each
+     * transport, and decide the transport from the PONGs.
+     */
+    private void tickPath(Peer p, long now) {
+        Session s = p.current;
+        if (!usable(s, now)) {
+            synchronized (p) {
+                if (p.inFlight == null) {
+                    startHandshake(p, false, now);
+                }
+            }
+        } else {
+            TcpConn c = p.tcp;
+            boolean tcpOpen = c != null && c.open();
+            p.path.tick(now, tcpOpen, (tcp, id, flags, size) -> sendPing(s, tcp ? c : null, id, flags, size, now));
+        }
+        PeerPath[] change = p.path.evaluate(now, config.tcpPort() > 0);
+        if (change != null) {
+            PeerPath before = change[0];
+            PeerPath after = change[1];
+            p.viaTcp = after.transport() == Transport.TCP;
+            log.info("path to {}: {} -> {} ({})", p.address.getHostAddress(), before.transport(), after.transport(),
+                    after.reason());
+            InetAddress a = p.address;
+            fire(() -> listener.pathChanged(a, before, after));
+        }
+    }
+
+    /** One PING over via (null = UDP); size > 0 pads it so the outer IPv4 datagram has size bytes. */
+    private void sendPing(Session s, TcpConn via, int id, int flags, int size, long now) {
+        ByteBuffer b = crypto.get().frag;
+        b.clear();
+        b.put(CTL_PING).put((byte) flags).put((byte) 0).put((byte) 0).putInt(id).putLong(now);
+        int len = Math.max(PING_LEN, size - OVERHEAD);
+        while (b.position() < len) {
+            b.put((byte) 0);
+        }
+        b.flip();
+        pingsSent.increment();
+        sendTransport(s, b, via, 0);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private Peer peerFor(InetAddress a) {
@@ -1107,7 +1413,7 @@ public final class Tunnel implements AutoCloseable {
         if (peers.size() >= MAX_PEERS) {
             return null;
         }
-        return peers.computeIfAbsent(a, k -> new Peer(k, config.peerPort()));
+        return peers.computeIfAbsent(a, k -> new Peer(k, config.peerPort(), config.underlayMtu(), fragmentDrops));
     }
 
     private static InetAddress intToAddress(int v) {
@@ -1131,6 +1437,9 @@ public final class Tunnel implements AutoCloseable {
         final Cipher cipher;
         final ByteBuffer out = ByteBuffer.allocateDirect(65536 + 64);
         final ByteBuffer plain = ByteBuffer.allocateDirect(65536);
+        /** A fragment or a PING being built. */
+        final ByteBuffer frag = ByteBuffer.allocateDirect(65536);
+        final ByteBuffer control = ByteBuffer.allocateDirect(64);
         final byte[] nonce = new byte[12];
 
         Crypto() {
@@ -1151,6 +1460,14 @@ public final class Tunnel implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Tunnel[" + config.listen() + ", " + (config.encrypted() ? "encrypted" : "plaintext") + "]";
+        return "Tunnel[" + config.listen() + ", " + modeName() + "]";
+    }
+
+    private String modeName() {
+        return switch (config.mode()) {
+            case PASSWORD -> "encrypted";
+            case OPEN -> "open (encrypted, no password)";
+            case LISTEN_ONLY -> "plaintext";
+        };
     }
 }

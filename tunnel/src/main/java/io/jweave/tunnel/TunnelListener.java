@@ -10,5 +10,8 @@ public interface TunnelListener {
     /** The peer and this router do not agree on a password; the reason says which way. */
     default void peerRefused(InetAddress peer, String reason) {}
 
+    /** The transport to a watched peer changed ({@link PeerPath#transport()}). */
+    default void pathChanged(InetAddress peer, PeerPath before, PeerPath now) {}
+
     TunnelListener NONE = new TunnelListener() {};
 }

@@ -5,7 +5,9 @@ public record TunnelStats(
         long txPackets, long txBytes, long rxPackets, long rxBytes,
         long malformed, long replayed, long forged, long unknownSession, long expired,
         long handshakesInitiated, long handshakesCompleted, long handshakeFailures, long handshakesRateLimited,
-        long rekeys, long queueDrops, long noticesSent, long noticesReceived, long sendErrors) {
+        long rekeys, long queueDrops, long noticesSent, long noticesReceived, long sendErrors,
+        long fragmented, long reassembled, long fragmentDrops, long pingsSent, long pongsReceived,
+        long tcpConnections, long tcpTxFrames, long tcpRxFrames) {
 
     public long getTxPackets() { return txPackets; }
     public long getTxBytes() { return txBytes; }
@@ -33,4 +35,16 @@ public record TunnelStats(
     public long getNoticesSent() { return noticesSent; }
     public long getNoticesReceived() { return noticesReceived; }
     public long getSendErrors() { return sendErrors; }
+    /** Inner packets sent in fragments (larger than the peer's path MTU allows in one datagram). */
+    public long getFragmented() { return fragmented; }
+    /** Inner packets put back together from fragments. */
+    public long getReassembled() { return reassembled; }
+    /** Fragments or partly reassembled packets dropped: inconsistent, timed out (2 s) or over the limits. */
+    public long getFragmentDrops() { return fragmentDrops; }
+    public long getPingsSent() { return pingsSent; }
+    public long getPongsReceived() { return pongsReceived; }
+    /** TCP transport connections established (connected or accepted). */
+    public long getTcpConnections() { return tcpConnections; }
+    public long getTcpTxFrames() { return tcpTxFrames; }
+    public long getTcpRxFrames() { return tcpRxFrames; }
 }

@@ -28,19 +28,31 @@ final class Pair implements AutoCloseable {
 
     /** aPeerPort/bPeerPort 0 = the common port; otherwise A sends to B at aPeerPort (a relay) etc. */
     Pair(Psk pskA, Psk pskB, Duration rekeyAfter, int aPeerPort, int bPeerPort) throws IOException {
+        this(pskA, false, pskB, false, rekeyAfter, Packets.freePort("127.0.0.1", "127.0.0.2"), aPeerPort, bPeerPort, 0);
+    }
+
+    /** open*: open mode when psk* is null; tcpPort 0 = no TCP transport. */
+    Pair(Psk pskA, boolean openA, Psk pskB, boolean openB, Duration rekeyAfter, int port, int aPeerPort, int bPeerPort,
+            int tcpPort) throws IOException {
         this.rekeyAfter = rekeyAfter;
-        port = Packets.freePort("127.0.0.1", "127.0.0.2");
-        a = new Tunnel(new TunnelConfig(new InetSocketAddress(A, port), aPeerPort == 0 ? port : aPeerPort, pskA, rekeyAfter, 1500),
-                pskA == null ? null : devA, lisA);
+        this.port = port;
+        this.openB = openB;
+        this.tcpPort = tcpPort;
+        a = new Tunnel(new TunnelConfig(new InetSocketAddress(A, port), aPeerPort == 0 ? port : aPeerPort, pskA, openA,
+                rekeyAfter, 1500, 1500, tcpPort), pskA == null && !openA ? null : devA, lisA);
         a.start();
         b = newB(pskB, bPeerPort == 0 ? port : bPeerPort);
     }
 
+    private boolean openB;
+    private int tcpPort;
+
     Tunnel newB(Psk pskB, int peerPort) throws IOException {
         devB = new MemDevice();
         lisB = new RecordingListener();
-        b = new Tunnel(new TunnelConfig(new InetSocketAddress(B, port), peerPort, pskB, rekeyAfter, 1500),
-                pskB == null ? null : devB, lisB);
+        boolean open = pskB == null && openB;
+        b = new Tunnel(new TunnelConfig(new InetSocketAddress(B, port), peerPort, pskB, open, rekeyAfter, 1500, 1500,
+                tcpPort), pskB == null && !open ? null : devB, lisB);
         b.start();
         return b;
     }

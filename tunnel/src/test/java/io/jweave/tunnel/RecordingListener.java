@@ -7,10 +7,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class RecordingListener implements TunnelListener {
     final List<InetAddress> up = new CopyOnWriteArrayList<>();
     final List<String> refused = new CopyOnWriteArrayList<>();
+    final List<PeerPath[]> paths = new CopyOnWriteArrayList<>();
 
     @Override
     public void peerUp(InetAddress peer) {
         up.add(peer);
+    }
+
+    @Override
+    public void pathChanged(InetAddress peer, PeerPath before, PeerPath now) {
+        paths.add(new PeerPath[] {before, now});
     }
 
     @Override

@@ -23,6 +23,11 @@ final class UdpRelay implements AutoCloseable {
     final List<byte[]> seen = new CopyOnWriteArrayList<>();
     final BlockingQueue<byte[]> held = new LinkedBlockingQueue<>();
     volatile boolean holdNextTransport;
+    /** Drops everything (counts it in dropped). */
+    volatile boolean dropAll;
+    /** Drops datagrams larger than this (a black hole for big ones). */
+    volatile int dropAbove = Integer.MAX_VALUE;
+    final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
     private final Thread thread;
 
     UdpRelay(String listenAddr, String sourceAddr, InetSocketAddress target) throws IOException {
@@ -48,7 +53,13 @@ final class UdpRelay implements AutoCloseable {
                 return;
             }
             byte[] d = Arrays.copyOf(p.getData(), p.getLength());
-            seen.add(d);
+            if (dropAll || d.length > dropAbove) {
+                dropped.incrementAndGet();
+                continue;
+            }
+            if (seen.size() < 100_000) {
+                seen.add(d);
+            }
             if (holdNextTransport && d.length > 32 && d[0] == 3) {
                 holdNextTransport = false;
                 held.add(d);
