@@ -23,8 +23,14 @@ public final class PathVerdict {
     public static final int FAIL_ROUNDS = 4;
     public static final int HEAL_ROUNDS = 20;
     public static final int MAX_HEAL_ROUNDS = 640;
-    public static final int FLAP_WINDOW_ROUNDS = 120;
+    public static final int FLAP_WINDOW_ROUNDS = 60;
     public static final int STABLE_ROUNDS = 600;
+    /**
+     * Rounds a peer that never answered gets before its path may fail: when two routers meet, each programs
+     * its way back to the other within a round or two of the other's first heartbeats, and a peer router
+     * still starting answers late. A path broken from the start fails after this many rounds.
+     */
+    public static final int STARTUP_ROUNDS = 10;
 
     /** Why the path is not usable. */
     public enum Failure {
@@ -70,7 +76,7 @@ public final class PathVerdict {
             if (goodInRow >= STABLE_ROUNDS) {
                 needed = HEAL_ROUNDS;
             }
-            if (bigLostInRow >= FAIL_ROUNDS) {
+            if (bigLostInRow >= FAIL_ROUNDS && (everAnswered || round >= STARTUP_ROUNDS)) {
                 usable = false;
                 // Black hole when most of the failing rounds still had their small heartbeat answered.
                 failure = smallLostWhileBigLost * 2 < bigLostInRow ? Failure.BLACK_HOLE : Failure.BLOCKED;

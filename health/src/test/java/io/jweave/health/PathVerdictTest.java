@@ -53,6 +53,7 @@ class PathVerdictTest {
     @Test
     void aLostRoundInTheMiddleRestartsTheHealingCount() {
         PathVerdict v = new PathVerdict();
+        feed(v, 1, true, true);
         feed(v, PathVerdict.FAIL_ROUNDS, false, false);
         feed(v, 15, true, true);
         feed(v, 1, true, false);
@@ -65,6 +66,7 @@ class PathVerdictTest {
     @Test
     void flappingDoublesTheTimeToHealAndStabilityForgivesIt() {
         PathVerdict v = new PathVerdict();
+        feed(v, 1, true, true);
         feed(v, PathVerdict.FAIL_ROUNDS, false, false);
         feed(v, PathVerdict.HEAL_ROUNDS, true, true);
         assertTrue(v.usable());
@@ -96,6 +98,19 @@ class PathVerdictTest {
             }
             assertTrue(switches <= rounds / 60, "seed " + seed + ": " + switches + " switches in an hour of rounds");
         }
+    }
+
+    @Test
+    void aPeerThatNeverAnsweredGetsAGraceAtTheStartThenFails() {
+        PathVerdict v = new PathVerdict();
+        feed(v, PathVerdict.STARTUP_ROUNDS - 1, false, false);
+        assertTrue(v.usable(), "still starting");
+        feed(v, 1, false, false);
+        assertFalse(v.usable(), "a path broken from the start fails after the grace");
+        PathVerdict w = new PathVerdict();
+        feed(w, 1, true, true);
+        feed(w, PathVerdict.FAIL_ROUNDS, false, false);
+        assertFalse(w.usable(), "no grace once it answered");
     }
 
     @Test
