@@ -59,6 +59,10 @@ final class Fragments {
         private final LinkedHashMap<Integer, Partial> partials = new LinkedHashMap<>();
         private final LongAdder drops;
         private int bytes;
+        /** Ids of the last packets completed: late duplicates of their fragments are ignored. */
+        private final int[] done = new int[MAX_PARTIALS];
+        private int doneCount;
+        private int donePos;
 
         Reassembly(LongAdder drops) {
             this.drops = drops;
@@ -110,6 +114,11 @@ final class Fragments {
                 return null;
             }
             if (part == null) {
+                for (int i = 0; i < doneCount; i++) {
+                    if (done[i] == id) {
+                        return null; // a late duplicate of a packet already delivered
+                    }
+                }
                 while (!partials.isEmpty() && (partials.size() >= MAX_PARTIALS || bytes + total > MAX_BYTES)) {
                     Iterator<java.util.Map.Entry<Integer, Partial>> it = partials.entrySet().iterator();
                     bytes -= it.next().getValue().total;
@@ -129,6 +138,9 @@ final class Fragments {
                 return null;
             }
             remove(id, part);
+            done[donePos] = id;
+            donePos = (donePos + 1) % done.length;
+            doneCount = Math.min(doneCount + 1, done.length);
             return part.buf;
         }
 

@@ -51,6 +51,11 @@ final class Peer {
     volatile boolean viaTcp;
     /** The TCP transport connection, if one is open. */
     volatile TcpConn tcp;
+    /** A connect attempt is under way. */
+    volatile boolean tcpConnecting;
+    /** No connect attempt before this (nanoTime); the back-off grows 1 s .. 10 s and resets on authentication. */
+    volatile long tcpNextNanos;
+    volatile long tcpBackoffNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
     Peer(InetAddress address, int port, int underlayMtu, LongAdder fragmentDrops) {
         this.path = new PathState(address, underlayMtu);

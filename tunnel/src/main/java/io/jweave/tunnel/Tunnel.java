@@ -13,6 +13,8 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -168,6 +170,36 @@ public final class Tunnel implements AutoCloseable {
     /** Receive thread only. */
     private UdpBatch.Receiver receiver;
 
+    // TCP transport (tcpPort > 0)
+    static final int MAX_TCP_CONNECTIONS = 256;
+    static final long TCP_UNAUTHENTICATED_NANOS = TimeUnit.SECONDS.toNanos(10);
+    static final long TCP_BACKOFF_MIN_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long TCP_BACKOFF_MAX_NANOS = TimeUnit.SECONDS.toNanos(10);
+    static final int TCP_CONNECT_TIMEOUT_MILLIS = 3000;
+    private ServerSocketChannel tcpServer;
+    private Thread acceptThread;
+    private final Set<TcpConn> tcpConns = ConcurrentHashMap.newKeySet();
+    private final TcpConn.Handler tcpHandler = new TcpConn.Handler() {
+        @Override
+        public void frame(TcpConn c, ByteBuffer datagram) {
+            tcpRxFrames.increment();
+            deliver(datagram, c.from, c);
+        }
+
+        @Override
+        public void closed(TcpConn c) {
+            tcpConns.remove(c);
+            Peer p = c.peer;
+            if (p.tcp == c) {
+                p.tcp = null;
+                long b = p.tcpBackoffNanos;
+                p.tcpNextNanos = System.nanoTime() + b;
+                p.tcpBackoffNanos = Math.min(TCP_BACKOFF_MAX_NANOS, b * 2);
+                log.info("tcp transport to {} closed", p.address.getHostAddress());
+            }
+        }
+    };
+
     private volatile boolean running;
     private DatagramChannel channel;
     private Thread receiveThread;
@@ -245,6 +277,19 @@ public final class Tunnel implements AutoCloseable {
             batch = null;
             receiver = null;
         }
+        if (carries && config.tcpPort() > 0) {
+            try {
+                tcpServer = ServerSocketChannel.open(StandardProtocolFamily.INET);
+                tcpServer.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                tcpServer.bind(new InetSocketAddress(config.listen().getAddress(), config.tcpPort()), 64);
+            } catch (IOException | RuntimeException e) {
+                if (tcpServer != null) {
+                    tcpServer.close();
+                }
+                channel.close();
+                throw e;
+            }
+        }
         running = true;
         events = Executors.newSingleThreadExecutor(r -> daemon(r, "jweave-tunnel-events"));
         receiveThread = daemon(receiver != null ? this::batchReceiveLoop : this::receiveLoop, "jweave-tunnel-rx");
@@ -254,6 +299,11 @@ public final class Tunnel implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
             deviceThread = daemon(this::deviceLoop, "jweave-tunnel-tx");
             deviceThread.start();
+        }
+        if (tcpServer != null) {
+            acceptThread = daemon(this::acceptLoop, "jweave-tunnel-tcp-accept");
+            acceptThread.start();
+            log.info("tcp transport listening on {}:{}", config.listen().getAddress().getHostAddress(), config.tcpPort());
         }
         log.info("tunnel listening on {} ({} mode, peers on port {})", localAddress(), modeName(), config.peerPort());
     }
@@ -278,6 +328,17 @@ public final class Tunnel implements AutoCloseable {
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (tcpServer != null) {
+            try {
+                tcpServer.close();
+            } catch (IOException e) {
+                log.debug("closing the tcp listener: {}", e.toString());
+            }
+            join(acceptThread);
+        }
+        for (TcpConn c : tcpConns) {
+            c.close();
         }
         if (fd >= 0) {
             // Native calls on the socket's fd are not woken by closing the channel (and the fd must
@@ -407,8 +468,106 @@ public final class Tunnel implements AutoCloseable {
         return out;
     }
 
-    /** A peer is no longer watched: nothing more to do before the TCP transport exists. */
+    /** A peer is no longer watched: its TCP connection goes (the peer reconnects if it still watches this one). */
     private void unwatched(Peer p) {
+        TcpConn c = p.tcp;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ TCP transport
+
+    private void acceptLoop() {
+        while (running) {
+            SocketChannel ch;
+            try {
+                ch = tcpServer.accept();
+            } catch (IOException e) {
+                if (!running) {
+                    break;
+                }
+                log.debug("tcp accept failed: {}", e.toString());
+                sleepQuietly(100);
+                continue;
+            }
+            try {
+                InetAddress a = ((InetSocketAddress) ch.getRemoteAddress()).getAddress();
+                Peer p = a instanceof Inet4Address && tcpConns.size() < MAX_TCP_CONNECTIONS ? peerFor(a) : null;
+                if (p == null) {
+                    ch.close();
+                    continue;
+                }
+                adopt(p, new TcpConn(p, ch, p.endpoint, true, tcpHandler));
+            } catch (IOException | RuntimeException e) {
+                log.debug("tcp accept: {}", e.toString());
+                try {
+                    ch.close();
+                } catch (IOException e2) {
+                    // gone
+                }
+            }
+        }
+    }
+
+    /** Makes c the peer's connection (a newer one replaces an older one: the peer restarted or reconnected). */
+    private void adopt(Peer p, TcpConn c) {
+        if (!running) {
+            c.close();
+            return;
+        }
+        tcpConns.add(c);
+        tcpConnections.increment();
+        TcpConn old = p.tcp;
+        p.tcp = c;
+        c.start();
+        if (old != null) {
+            old.close();
+        }
+        log.info("tcp transport to {} {}", p.address.getHostAddress(), c.accepted ? "accepted" : "connected");
+    }
+
+    /** Timer: the lower address of a pair connects to the higher, for watched peers, with back-off. */
+    private void maybeConnect(Peer p, long now) {
+        TcpConn c = p.tcp;
+        if (config.tcpPort() == 0 || (c != null && c.open()) || p.tcpConnecting || now - p.tcpNextNanos < 0
+                || tcpConns.size() >= MAX_TCP_CONNECTIONS) {
+            return;
+        }
+        byte[] self = config.listen().getAddress().getAddress();
+        int selfInt = ((self[0] & 0xff) << 24) | ((self[1] & 0xff) << 16) | ((self[2] & 0xff) << 8) | (self[3] & 0xff);
+        if (Integer.compareUnsigned(selfInt, p.addressInt) >= 0) {
+            return; // the peer connects
+        }
+        p.tcpConnecting = true;
+        Thread t = daemon(() -> {
+            SocketChannel ch = null;
+            try {
+                ch = SocketChannel.open(StandardProtocolFamily.INET);
+                ch.bind(new InetSocketAddress(config.listen().getAddress(), 0)); // the peer knows us by this address
+                ch.socket().connect(new InetSocketAddress(p.address, config.tcpPort()), TCP_CONNECT_TIMEOUT_MILLIS);
+                if (!p.watched || !running) {
+                    ch.close();
+                } else {
+                    adopt(p, new TcpConn(p, ch, p.endpoint, false, tcpHandler));
+                }
+            } catch (IOException | RuntimeException e) {
+                if (ch != null) {
+                    try {
+                        ch.close();
+                    } catch (IOException e2) {
+                        // gone
+                    }
+                }
+                long b = p.tcpBackoffNanos;
+                p.tcpNextNanos = System.nanoTime() + b;
+                p.tcpBackoffNanos = Math.min(TCP_BACKOFF_MAX_NANOS, b * 2);
+                log.debug("tcp connect to {} failed: {}", p.address.getHostAddress(), e.toString());
+            } finally {
+                p.tcpConnecting = false;
+            }
+        }, "jweave-tunnel-tcp-connect");
+        t.start();
     }
 
     /** Starts a new handshake with every peer that has a session, now. */
@@ -651,6 +810,7 @@ public final class Tunnel implements AutoCloseable {
                 sendErrors.increment();
                 return;
             }
+            tcpTxFrames.increment();
         } else {
             try {
                 channel.send(out, s.peer.endpoint);
@@ -702,7 +862,7 @@ public final class Tunnel implements AutoCloseable {
         sendRaw(pkt, p.endpoint, null);
         TcpConn c = p.tcp;
         if (c != null && c.open()) {
-            c.send(ByteBuffer.wrap(pkt));
+            sendRaw(pkt, p.endpoint, c);
         }
     }
 
@@ -717,7 +877,9 @@ public final class Tunnel implements AutoCloseable {
 
     private void sendRaw(byte[] pkt, InetSocketAddress to, TcpConn via) {
         if (via != null) {
-            if (!via.send(ByteBuffer.wrap(pkt))) {
+            if (via.send(ByteBuffer.wrap(pkt))) {
+                tcpTxFrames.increment();
+            } else {
                 sendErrors.increment();
             }
             return;
@@ -771,8 +933,12 @@ public final class Tunnel implements AutoCloseable {
 
     /** One received datagram, whatever it holds: nothing in it may end the receive thread. */
     private void deliver(ByteBuffer datagram, InetSocketAddress from) {
+        deliver(datagram, from, null);
+    }
+
+    private void deliver(ByteBuffer datagram, InetSocketAddress from, TcpConn via) {
         try {
-            onDatagram(datagram, from);
+            onDatagram(datagram, from, via);
         } catch (RuntimeException e) {
             malformed.increment();
             log.debug("datagram from {} dropped", from, e);
@@ -893,8 +1059,9 @@ public final class Tunnel implements AutoCloseable {
         }
         Peer p = s.peer;
         p.lastRxNanos = now;
-        if (via != null) {
+        if (via != null && !via.isAuthenticated()) {
             via.authenticated();
+            p.tcpBackoffNanos = TCP_BACKOFF_MIN_NANOS;
         }
         if (!s.confirmed) {
             confirmResponder(s, now);
@@ -1301,6 +1468,13 @@ public final class Tunnel implements AutoCloseable {
                 p.reassembly.expire(now);
                 if (p.watched) {
                     tickPath(p, now);
+                    maybeConnect(p, now);
+                }
+            }
+            for (TcpConn c : tcpConns) {
+                if (!c.isAuthenticated() && now - c.openedNanos > TCP_UNAUTHENTICATED_NANOS) {
+                    log.info("tcp transport {}: nothing authenticated in 10 s: closing", c);
+                    c.close();
                 }
             }
         } catch (RuntimeException e) {

@@ -14,14 +14,16 @@ public final class TunnelLoopbackBench {
     private TunnelLoopbackBench() {
     }
 
+    /** {@code TunnelLoopbackBench [SIZE]}: inner packet size (default 1400; 1500 = two fragments each over a 1500 pmtu). */
     public static void main(String[] args) throws Exception {
+        int size = args.length > 0 ? Integer.parseInt(args[0]) : 1400;
         try (Pair p = new Pair(Pair.PSK, Pair.PSK, Duration.ofSeconds(120))) {
             byte[] first = Packets.numbered(A, B, 0, 1400);
             p.devA.inject(first);
             if (p.devB.take(5000) == null) {
                 throw new IllegalStateException("the first packet did not cross the tunnel");
             }
-            byte[] pkt = Packets.numbered(A, B, 1, 1400);
+            byte[] pkt = Packets.numbered(A, B, 1, size);
             for (int round = 0; round < 3; round++) {
                 int n = 200_000;
                 long rx0 = p.b.stats().getRxPackets();
@@ -54,8 +56,9 @@ public final class TunnelLoopbackBench {
                 long t1 = System.nanoTime();
                 long got = p.b.stats().getRxPackets() - rx0;
                 double secs = (t1 - t0 - 200e6) / 1e9;
-                System.out.printf("throughput round %d: %d/%d packets delivered in %.2f s: %.0f packets/s, %.2f Gbit/s (1400-byte packets)%n",
-                        round, got, n, secs, got / secs, got * 1400 * 8 / secs / 1e9);
+                System.out.printf("throughput round %d: %d/%d packets delivered in %.2f s: %.0f packets/s, %.2f Gbit/s (%d-byte packets; fragmented %d, fragment drops at B %d)%n",
+                        round, got, n, secs, got / secs, got * size * 8 / secs / 1e9, size, p.a.stats().getFragmented(),
+                        p.b.stats().getFragmentDrops());
                 drain.interrupt();
                 drain.join();
             }
