@@ -265,7 +265,7 @@ class SelfHealingTest {
     @Order(2)
     void vxlanBlockedToOneHostMovesOnlyItsPairsToTheTunnelAndBack() {
         awaitDatapath(System.nanoTime(), 1, 3, "vxlan", Duration.ofSeconds(30));
-        CompletableFuture<Result> transfer = iperf(45);
+        CompletableFuture<Result> transfer = iperf(70);
         MultiHostSupport.sleep(2000);
         long t0 = System.nanoTime();
         dropOn(3, "udp dport 4789");
@@ -286,7 +286,10 @@ class SelfHealingTest {
         assertTrue(routerLog(1).contains("peer host3 (" + host(3).underlayIp() + "): datapath vxlan -> tunnel"),
                 "no log line for the switch");
 
-        MultiHostSupport.sleep(5000); // the transfer runs on the tunnel for a while
+        // Heartbeats must keep testing the kernel path while the pair is on the tunnel: still blocked, it must
+        // not look healed (20 answered rounds would bring it back) however long it stays there.
+        MultiHostSupport.sleep(Math.max(0, 25_000 - Duration.ofNanos(System.nanoTime() - t0).toMillis() + fell.toMillis()));
+        assertEquals("tunnel", datapath(1, 3), "the pair came back while the kernel path is still blocked: " + peers(1));
         long t1 = System.nanoTime();
         undrop(3);
         Duration back = awaitDatapath(t1, 1, 3, "vxlan", BACK_WITHIN.plus(SLACK));

@@ -39,9 +39,10 @@ public sealed interface LinkType permits LinkType.Bridge, LinkType.Veth, LinkTyp
     /**
      * A VXLAN device. {@code port} is the UDP destination port (4789 is the IANA port);
      * {@code underlayIndex} the ifindex of the underlay device (0 for none); {@code ttl} 0 = inherit;
-     * {@code sourcePorts} the UDP source ports the device picks from by flow hash (null = the kernel's
-     * default, {@code ip_local_port_range}; a single port pins every packet's source port, which a policy
-     * rule can then match).
+     * {@code sourcePorts} the UDP source ports the device picks from by flow hash, {@code start} included and
+     * {@code end} excluded (null = the kernel's default, {@code ip_local_port_range}; the kernel also falls back
+     * to it when start >= end). {@code (p, p + 1)} pins every packet's source port to p, which a policy rule can
+     * then match.
      */
     record Vxlan(int vni, InetAddress local, int port, boolean learning, boolean proxy, boolean l2miss,
                  boolean l3miss, int ttl, int underlayIndex, PortRange sourcePorts) implements LinkType {
@@ -87,7 +88,7 @@ public sealed interface LinkType permits LinkType.Bridge, LinkType.Veth, LinkTyp
             return new Vxlan(vni, local, port, learning, proxy, l2miss, l3miss, t, underlayIndex, sourcePorts);
         }
 
-        /** Source ports {@code range.start()..range.end()} (one port when they are equal). */
+        /** Source ports from {@code range.start()} up to, not including, {@code range.end()}. */
         public Vxlan withSourcePorts(PortRange range) {
             return new Vxlan(vni, local, port, learning, proxy, l2miss, l3miss, ttl, underlayIndex, range);
         }

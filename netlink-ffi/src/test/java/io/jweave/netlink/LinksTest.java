@@ -117,11 +117,12 @@ class LinksTest extends KernelTestBase {
                 "no source-port range set: the kernel's default");
 
         // A pinned source port (what the router's heartbeat device uses so that a rule can match it).
-        LinkType.Vxlan pinned = LinkType.Vxlan.of(44).withLocal(local).withSourcePorts(PortRange.of(4789));
-        assertEquals(PortRange.of(4789), ((LinkType.Vxlan) h.links().add(new LinkSpec("jvx44", pinned)).type()).sourcePorts());
+        LinkType.Vxlan pinned = LinkType.Vxlan.of(44).withLocal(local).withSourcePorts(new PortRange(4789, 4790));
+        assertEquals(new PortRange(4789, 4790),
+                ((LinkType.Vxlan) h.links().add(new LinkSpec("jvx44", pinned)).type()).sourcePorts());
         JsonNode range = k.link(ns, "jvx44").path("linkinfo").path("info_data").path("port_range");
         assertEquals(4789, range.path("low").asInt(), "ip -d link: " + range);
-        assertEquals(4789, range.path("high").asInt(), "ip -d link: " + range);
+        assertEquals(4790, range.path("high").asInt(), "ip -d link: " + range);
 
         h.links().add(new LinkSpec("jbr0", new LinkType.Bridge()));
         Map<String, Link> dump = h.links().list().stream().collect(Collectors.toMap(Link::name, l -> l));

@@ -81,8 +81,10 @@ final class HeartbeatPath implements AutoCloseable {
         }
         ns = NetNs.create(nsPath);
         inside = Handle.open(ns);
+        // The kernel picks source ports in [low, high) and takes its default range when low >= high:
+        // [4789, 4790) pins every packet to 4789.
         LinkType.Vxlan spec = LinkType.Vxlan.of(VNI).withLocal(self).withPort(vxlanPort)
-                .withSourcePorts(PortRange.of(SOURCE_PORT));
+                .withSourcePorts(new PortRange(SOURCE_PORT, SOURCE_PORT + 1));
         host.links().add(new LinkSpec(DEVICE, spec).withMtu(mtu));
         host.links().moveTo(DEVICE, ns);
         inside.links().setUp("lo");
