@@ -98,13 +98,24 @@ class SelfHealingTest {
         switchPortMtu(1500);
     }
 
-    /** The MTU of host 3's port on the underlay switch (frames larger than it are dropped without a word). */
+    /**
+     * The MTU of host 3's port on the underlay switch: frames larger than it are dropped without a word. With
+     * Docker on the machine br_netfilter is loaded, and a bridge that calls iptables refragments IPv4 packets
+     * without DF to the port's MTU, as a router would: for a switch that drops, the underlay namespace's bridge
+     * stops calling iptables while the port is small.
+     */
     private void switchPortMtu(int mtu) {
+        sh("ip", "-n", tb.underlayNetns(), "link", "set", host(3).underlayPort(), "mtu", "" + mtu);
+        String f = "/proc/sys/net/bridge/bridge-nf-call-iptables"; // absent while br_netfilter is not loaded
+        sh("ip", "netns", "exec", tb.underlayNetns(), "sh", "-c", "if [ -e " + f + " ]; then echo "
+                + (mtu < 1500 ? 0 : 1) + " > " + f + "; fi");
+    }
+
+    private static void sh(String... cmd) {
         try {
-            Process p = new ProcessBuilder("ip", "-n", tb.underlayNetns(), "link", "set", host(3).underlayPort(), "mtu",
-                    "" + mtu).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
-            assertEquals(0, p.waitFor(), "ip link set mtu " + mtu + ": " + out);
+            assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
