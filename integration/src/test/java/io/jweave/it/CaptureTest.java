@@ -205,6 +205,13 @@ class CaptureTest {
         List<String> lines = r.out().lines().filter(l -> !l.isBlank()).toList();
         assertEquals(4, lines.size(), r.describe());
         assertTrue(lines.stream().anyMatch(l -> l.contains("ICMP echo")), r.describe());
+        // a reader that stops first (tcpdump -c 2): the capture ends quietly, with status 0
+        String early = "set -o pipefail; " + RouterProcess.REPO.resolve("jweave") + " capture " + NET + " --data-dir="
+                + r1.dataDir() + " | tcpdump -c 2 -n -r -";
+        Result e = h1.exec(CMD, "bash", "-c", early);
+        assertTrue(e.ok(), e.describe());
+        assertEquals(2, e.out().lines().filter(l -> !l.isBlank()).count(), e.describe());
+        assertFalse(e.err().contains("ended early"), e.describe());
     }
 
     @Test

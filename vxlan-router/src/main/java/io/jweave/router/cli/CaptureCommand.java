@@ -92,13 +92,27 @@ public final class CaptureCommand implements Callable<Integer> {
                 err.println("jweave capture: capturing " + (info == null ? "network " + network : info)
                         + (count == null ? "" : ", " + count + " frames") + "; Ctrl-C to stop");
                 Pcap.Reader in = new Pcap.Reader(resp.body());
+                boolean readerGone = false;
+                boolean headerWritten = false;
                 try {
-                    out.write(in.header().raw());
-                    out.flush();
-                    for (Pcap.Record r; (r = in.next()) != null; ) {
-                        out.write(r.raw()); // whole records only: a file cut by Ctrl-C stays readable
-                        out.flush();
-                        frames++;
+                    byte[] next = in.header().raw();
+                    while (next != null) {
+                        try {
+                            out.write(next); // whole records only: a file cut by Ctrl-C stays readable
+                            out.flush();
+                        } catch (IOException e) {
+                            if (!toStdout) {
+                                throw new IllegalStateException("cannot write " + file + ": " + e.getMessage());
+                            }
+                            readerGone = true; // the reader of the pipe is gone (| head, tcpdump -c): stop quietly
+                            break;
+                        }
+                        if (headerWritten) {
+                            frames++;
+                        }
+                        headerWritten = true;
+                        Pcap.Record r = in.next();
+                        next = r == null ? null : r.raw();
                     }
                 } catch (IOException e) {
                     if (!interrupted) {
@@ -107,6 +121,9 @@ public final class CaptureCommand implements Callable<Integer> {
                 }
                 if (!toStdout) {
                     out.close();
+                }
+                if (readerGone) {
+                    return 0;
                 }
                 err.println("jweave capture: " + frames + " frame" + (frames == 1 ? "" : "s")
                         + (toStdout ? "" : " written to " + file) + (interrupted ? " (stopped)" : ""));
