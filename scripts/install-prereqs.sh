@@ -13,6 +13,8 @@ need_cmd javac openjdk-17-jdk-headless
 need_cmd mvn maven
 need_cmd ip iproute2
 need_cmd flock util-linux
+# libpcap: the router's `jweave capture` (pcap4j loads it at run time), and the router image built by `jweave image`
+[[ -e /usr/lib/x86_64-linux-gnu/libpcap.so.0.8 ]] || missing+=(libpcap0.8)
 if [[ "$what" == tests ]]; then
   need_cmd bridge iproute2
   need_cmd dockerd docker.io
@@ -28,7 +30,7 @@ if [[ "$what" == tests ]]; then
   need_cmd ping iputils-ping
   need_cmd unshare util-linux
   [[ -x /bin/busybox ]] || missing+=(busybox-static)
-  [[ -e /usr/lib/x86_64-linux-gnu/libpcap.so.0.8 ]] || missing+=(libpcap0.8)
+  need_cmd tcpdump tcpdump        # reads what jweave capture writes, in CaptureTest and capture's tests
 fi
 
 if ((${#missing[@]})); then

@@ -111,6 +111,13 @@ class RouterContainerTest {
         awaitPing(h1, "c1", h2.containerIp("c2", "blue"), PING);
         awaitPing(h2, "c2", h1.containerIp("c1", "blue"), PING);
 
+        // jweave capture through the router container: the image carries libpcap, the container may open packet sockets
+        h1.dockerOk("exec", "-d", "c1", "ping", "-c", "15", h2.containerIp("c2", "blue"));
+        Result cap = h1.execOnHost(Duration.ofMinutes(1), "sh", "-c", RouterContainers.jweave() + " capture blue -c 2 --data-dir="
+                + RouterContainers.dataDir(h1) + " | tcpdump -n -r -");
+        assertTrue(cap.ok(), cap.describe());
+        assertEquals(2, cap.out().lines().filter(l -> l.contains("ICMP echo")).count(), cap.describe());
+
         // the network's namespace is a mount on the host (made in the container, shared back)
         int vni = vni(h1);
         Path ns = RouterContainers.dataDir(h1).resolve("netns/vni-" + vni);

@@ -124,6 +124,7 @@ public final class Router implements AutoCloseable {
         }
         Map<String, StatusServer.Endpoint> routes = new java.util.HashMap<>(api.routes());
         routes.putAll(dns.routes());
+        routes.putAll(new RouterCapture(config, state, mesh, datapath).routes());
         status = new StatusServer(StatusServer.socketIn(config.dataDir()), config.httpAddr(), routes);
         try {
             status.start();

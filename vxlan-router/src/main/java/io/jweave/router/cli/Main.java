@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Overlay network for Docker: VXLAN between hosts, state shared by a Hazelcast mesh.",
         subcommands = {LaunchCommand.class, StopCommand.class, CdsArchiveCommand.class, ImageCommand.class, StatusCommand.class, VersionCommand.class, SelfCheckCommand.class,
                 PeersCommand.class,
+                CaptureCommand.class,
                 ConnectCommand.class,
                 ForgetCommand.class,
                 PsCommand.class,

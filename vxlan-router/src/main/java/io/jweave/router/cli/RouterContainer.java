@@ -136,7 +136,8 @@ final class RouterContainer {
         SharedMounts.ensureShared(sandboxDir);
         HostConfig host = HostConfig.newHostConfig()
                 .withNetworkMode("host")
-                .withCapAdd(Capability.NET_ADMIN, Capability.SYS_ADMIN)
+                // NET_RAW (in Docker's defaults too): the packet socket of jweave capture
+                .withCapAdd(Capability.NET_ADMIN, Capability.SYS_ADMIN, Capability.NET_RAW)
                 .withSecurityOpts(List.of("apparmor=unconfined"))
                 .withRestartPolicy(RestartPolicy.alwaysRestart())
                 .withBinds(binds(cfg, sandboxDir));

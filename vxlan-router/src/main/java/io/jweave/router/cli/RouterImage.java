@@ -33,7 +33,8 @@ import java.util.zip.ZipFile;
 /**
  * The router image {@code jweave/router:<version>}, built without any registry: a {@code jlink}ed
  * Java 17 runtime with the modules the router needs, the router's jars, and the shared libraries
- * that java, jnr-ffi (libc) and Netty's epoll transport load ({@code ldd}), packed as a
+ * that java, jnr-ffi (libc), Netty's epoll transport ({@code ldd}) and pcap4j (libpcap, for
+ * {@code jweave capture}) load, packed as a
  * {@code docker save} archive (one layer) and loaded into dockerd through the Engine API.
  *
  * <p>Layout (the same as {@code packaging/Dockerfile} on eclipse-temurin:17-jre): the runtime at
@@ -59,7 +60,7 @@ final class RouterImage {
     private static final List<String> DESKTOP_NATIVES = List.of("libawt.so", "libawt_headless.so", "libawt_xawt.so",
             "libfontmanager.so", "libjavajpeg.so", "libjawt.so", "liblcms.so", "libmlib_image.so", "libsplashscreen.so",
             "libjsound.so");
-    private static final int FORMAT_VERSION = 4; // bump when the layout below changes
+    private static final int FORMAT_VERSION = 5; // bump when the layout below changes
     private static final Pattern LDD_PATH = Pattern.compile("(/\\S+)\\s+\\(0x");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -299,6 +300,13 @@ final class RouterImage {
             ldd(elf).stream().filter(l -> !l.startsWith(rootfs.getParent().toString())).forEach(libs::add);
         }
         libs.add(findLibc());
+        // libpcap, which pcap4j opens by name through JNA for `jweave capture` (nothing links it, so ldd
+        // above cannot find it): the library and what it needs (libdbus, libsystemd, ...).
+        Path pcap = io.jweave.capture.Libpcap.find(io.jweave.capture.Libpcap.DIRS).orElseThrow(() -> new IllegalStateException(
+                "libpcap is not installed on this machine, and the router image needs it for jweave capture:"
+                        + " apt-get install libpcap0.8"));
+        libs.add(pcap.toString());
+        ldd(pcap).forEach(libs::add);
         deleteTree(natives);
         for (String lib : libs) {
             Path target = rootfs.resolve(lib.substring(1));

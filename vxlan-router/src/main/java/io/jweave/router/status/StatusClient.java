@@ -42,6 +42,31 @@ public final class StatusClient {
         }
     }
 
+    /**
+     * {@code GET path} whose body is read as it arrives (a capture); throws with the router's one-line
+     * message when it refuses, or when no router answers. The caller closes the answer.
+     */
+    public static UnixHttp.Streamed stream(Path dataDir, String path) {
+        Path socket = socket(dataDir);
+        UnixHttp.Streamed s;
+        try {
+            s = UnixHttp.stream(socket, "GET", path);
+        } catch (IOException e) {
+            throw new IllegalStateException("the router at " + socket + " does not answer (" + e.getMessage()
+                    + "); is it running?");
+        }
+        if (!s.ok()) {
+            String body;
+            try (s) {
+                body = new String(s.body().readNBytes(64 * 1024), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                body = "";
+            }
+            throw new IllegalStateException(errorOf(new UnixHttp.Response(s.statusLine(), body)));
+        }
+        return s;
+    }
+
     /** The socket of the router of {@code dataDir}; refuses a data directory that cannot hold one. */
     public static Path socket(Path dataDir) {
         if (!Files.exists(dataDir)) {

@@ -19,6 +19,10 @@ import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -35,7 +39,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -49,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * curl can reach it). Both listeners answer the same routes.
  *
  * <p>Answers: JSON for read-only {@code GET} routes and for {@code POST} routes with a JSON body;
- * text for {@code /metrics}. Every error is {@code {"error": "..."}} with a 4xx/5xx status: 404
+ * text for {@code /metrics}; a body produced while it is sent ({@link Stream}, chunked transfer
+ * encoding, {@code Connection: close}) for {@code GET} routes made with {@link Endpoint#stream}. Every error is {@code {"error": "..."}} with a 4xx/5xx status: 404
  * for an unknown path, 405 for the wrong method, 400 for a malformed body or a request the router
  * refuses ({@link ApiException}, {@link IllegalArgumentException}), 500 for a bug.
  */
@@ -79,6 +86,41 @@ public final class StatusServer implements AutoCloseable {
         public static Endpoint post(Function<JsonNode, ?> f) {
             return new Endpoint("POST", f, "application/json");
         }
+
+        /**
+         * {@code GET}, answering a body written while it is sent: {@code open} gets the query (as for
+         * {@link #json}) and either refuses (an {@link ApiException} becomes an ordinary error answer,
+         * nothing is streamed) or returns the {@link Stream}, whose {@link Stream#writeTo} then runs on
+         * a thread of its own, so that a long stream holds none of the workers that answer the other
+         * routes.
+         */
+        public static Endpoint stream(Function<JsonNode, ? extends Stream> open, String contentType) {
+            return new Endpoint("GET", open, contentType);
+        }
+    }
+
+    /**
+     * A response body produced while it is sent (a packet capture). The server sends the headers
+     * (status 200, chunked), then calls {@link #writeTo} on a thread of its own; each
+     * {@code flush()} of the stream it gets sends what was written as one chunk. When {@code writeTo}
+     * returns the body ends (the last chunk) and the connection closes; when it throws, or returns because it was
+     * closed, the connection closes without the last chunk (the client sees the body was cut short). When the client goes
+     * away, {@link #close()} is called (from another thread, while {@code writeTo} may be waiting for
+     * data) and writes fail with an {@link IOException}. {@code close()} is called in every case, also
+     * for a {@code HEAD} request (which gets the headers only) and when the server closes.
+     */
+    public interface Stream extends AutoCloseable {
+        /** Writes the body until it is complete or {@link #close()} is called. */
+        void writeTo(java.io.OutputStream out) throws IOException;
+
+        /** Extra response headers (sent before the body). */
+        default Map<String, String> headers() {
+            return Map.of();
+        }
+
+        /** Ends {@link #writeTo} early and frees what the stream holds. Idempotent; from any thread. */
+        @Override
+        void close();
     }
 
     private final Path socket;
@@ -89,6 +131,8 @@ public final class StatusServer implements AutoCloseable {
     private java.util.concurrent.ExecutorService workers;
     private Channel unixChannel;
     private Channel tcpChannel;
+    /** Streams being sent, closed with the server. */
+    private final Set<Stream> streams = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Serves {@code endpoints} on {@code socket} only. */
     public StatusServer(Path socket, Map<String, Endpoint> endpoints) {
@@ -165,8 +209,11 @@ public final class StatusServer implements AutoCloseable {
                 + ":" + httpAddress().getPort());
     }
 
-    /** One answer: status, content type, body. */
-    record Reply(int status, String contentType, byte[] body) {
+    /** One answer: status, content type, and a body, or a stream (then {@code body} is empty). */
+    record Reply(int status, String contentType, byte[] body, Stream stream) {
+        Reply(int status, String contentType, byte[] body) {
+            this(status, contentType, body, null);
+        }
     }
 
     /** Routes one request (the whole logic of the server, without Netty; tests call it directly). */
@@ -195,6 +242,9 @@ public final class StatusServer implements AutoCloseable {
         }
         try {
             Object v = ep.handler().apply(arg);
+            if (v instanceof Stream st) {
+                return new Reply(200, ep.contentType(), new byte[0], st);
+            }
             byte[] out = v instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : JSON.writeValueAsBytes(v);
             return new Reply(200, ep.contentType(), out);
         } catch (ApiException e) {
@@ -256,6 +306,10 @@ public final class StatusServer implements AutoCloseable {
         }
 
         private void answer(ChannelHandlerContext ctx, Reply r, boolean head, boolean keepAlive) {
+            if (r.stream() != null) {
+                stream(ctx.channel(), r, head);
+                return;
+            }
             FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
                     Unpooled.wrappedBuffer(head ? new byte[0] : r.body()));
             resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
@@ -268,8 +322,107 @@ public final class StatusServer implements AutoCloseable {
         }
     }
 
+    /** Sends a {@link Stream}: headers now, the body from a thread of its own, then the last chunk and close. */
+    private void stream(Channel ch, Reply r, boolean head) {
+        Stream st = r.stream();
+        streams.add(st);
+        ch.closeFuture().addListener(f -> closeStream(st)); // the client went away, or the server closes
+        HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        st.headers().forEach((k, v) -> resp.headers().set(k, v));
+        HttpUtil.setKeepAlive(resp, false);
+        if (head) {
+            closeStream(st);
+            HttpUtil.setContentLength(resp, 0);
+            ch.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        HttpUtil.setTransferEncodingChunked(resp, true);
+        ch.writeAndFlush(resp);
+        Thread t = new Thread(() -> {
+            boolean complete = false;
+            try (ChannelOutputStream out = new ChannelOutputStream(ch)) {
+                st.writeTo(out);
+                out.flush();
+                complete = streams.contains(st); // not if it returned because it was closed (server closing)
+            } catch (IOException e) {
+                LOG.debug("stream to {} ended: {}", ch.remoteAddress(), e.toString());
+            } catch (RuntimeException e) {
+                LOG.warn("stream failed", e);
+            } finally {
+                closeStream(st);
+                if (complete && ch.isActive()) {
+                    ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+                } else {
+                    ch.close(); // without the last chunk: the client sees the body was cut short
+                }
+            }
+        }, "jweave-stream");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void closeStream(Stream st) {
+        try {
+            st.close();
+        } catch (RuntimeException e) {
+            LOG.warn("closing a stream failed", e);
+        } finally {
+            streams.remove(st);
+        }
+    }
+
+    /**
+     * What a {@link Stream} writes to: bytes are gathered until {@code flush()}, which sends them as
+     * one chunk. Runs on the stream's own thread, never on the event loop, so it may wait: a client
+     * that reads slower than the stream writes makes {@code flush()} wait until the chunk is out
+     * (the server never queues more than one unsent chunk per stream). Fails once the channel is gone.
+     */
+    static final class ChannelOutputStream extends java.io.OutputStream {
+        private final Channel ch;
+        private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+
+        ChannelOutputStream(Channel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (!ch.isActive()) {
+                throw new IOException("the client went away");
+            }
+            pending.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (pending.size() == 0) {
+                return;
+            }
+            if (!ch.isActive()) {
+                throw new IOException("the client went away");
+            }
+            var f = ch.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(pending.toByteArray())));
+            pending.reset();
+            if (!ch.isWritable()) {
+                f.awaitUninterruptibly();
+            }
+            if (f.isDone() && !f.isSuccess()) {
+                throw new IOException("the client went away (" + f.cause() + ")");
+            }
+        }
+    }
+
     @Override
     public void close() {
+        for (Stream st : List.copyOf(streams)) {
+            closeStream(st);
+        }
         for (Channel c : new Channel[] {unixChannel, tcpChannel}) {
             if (c != null) {
                 c.close().awaitUninterruptibly();

@@ -199,4 +199,85 @@ class StatusServerTest {
         IllegalStateException notDir = assertThrows(IllegalStateException.class, () -> StatusClient.get(file, "/status"));
         assertEquals("--data-dir " + file + " is not a directory", notDir.getMessage());
     }
+
+    /** A stream of {@code chunks} lines, then (if {@code thenWait}) waiting until closed; counts its closes. */
+    private static final class Lines implements StatusServer.Stream {
+        final int chunks;
+        final boolean thenWait;
+        final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+
+        Lines(int chunks, boolean thenWait) {
+            this.chunks = chunks;
+            this.thenWait = thenWait;
+        }
+
+        @Override
+        public void writeTo(java.io.OutputStream out) throws IOException {
+            for (int i = 0; i < chunks; i++) {
+                out.write(("line " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            if (thenWait) {
+                try {
+                    closed.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public java.util.Map<String, String> headers() {
+            return Map.of("X-Test", "lines");
+        }
+
+        @Override
+        public void close() {
+            closes.incrementAndGet();
+            closed.countDown();
+        }
+    }
+
+    @Test
+    void streamsABodyWhileItIsWrittenAndStopsItWhenTheClientGoesAway(@TempDir Path dir) throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Lines> last = new java.util.concurrent.atomic.AtomicReference<>();
+        Map<String, StatusServer.Endpoint> routes = Map.of("/lines", StatusServer.Endpoint.stream(q -> {
+            if (!q.has("n")) {
+                throw ApiException.notFound("no n");
+            }
+            Lines l = new Lines(q.get("n").asInt(), q.has("wait"));
+            last.set(l);
+            return l;
+        }, "text/x-lines"));
+        Path sock = dir.resolve("status.sock");
+        try (StatusServer s = new StatusServer(sock, routes)) {
+            s.start();
+            // a complete stream: every chunk, then the end
+            try (UnixHttp.Streamed r = StatusClient.stream(dir, "/lines?n=3")) {
+                assertEquals("lines", r.header("x-test"));
+                assertEquals("text/x-lines", r.header("Content-Type"));
+                assertEquals("line 0\nline 1\nline 2\n", new String(r.body().readAllBytes(), StandardCharsets.US_ASCII));
+            }
+            assertEquals(1, last.get().closes.get(), "closed once when done");
+            // a refusal is an ordinary error answer, nothing streamed
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> StatusClient.stream(dir, "/lines"));
+            assertEquals("no n", refused.getMessage());
+            // the client goes away while the stream waits for data: the stream is closed
+            UnixHttp.Streamed r = StatusClient.stream(dir, "/lines?n=1&wait=1");
+            byte[] first = r.body().readNBytes(7);
+            assertEquals("line 0\n", new String(first, StandardCharsets.US_ASCII));
+            Lines waiting = last.get();
+            assertEquals(0, waiting.closes.get());
+            r.close();
+            assertTrue(waiting.closed.await(5, java.util.concurrent.TimeUnit.SECONDS), "the client's leaving closed the stream");
+            // the server closing ends a stream too
+            UnixHttp.Streamed r2 = StatusClient.stream(dir, "/lines?n=0&wait=1");
+            Lines open = last.get();
+            s.close();
+            assertTrue(open.closed.await(5, java.util.concurrent.TimeUnit.SECONDS), "closing the server closed the stream");
+            assertThrows(IOException.class, () -> r2.body().readAllBytes(), "a stream cut without its last chunk fails");
+            r2.close();
+        }
+    }
 }
