@@ -278,6 +278,10 @@ public final class Tunnel implements AutoCloseable {
             receiver = null;
         }
         if (carries && config.tcpPort() > 0) {
+            if (config.listen().getAddress().isAnyLocalAddress()) {
+                log.warn("the tcp transport listens on a wildcard address: peers tell who connects by address, "
+                        + "so listen on this host's underlay address");
+            }
             try {
                 tcpServer = ServerSocketChannel.open(StandardProtocolFamily.INET);
                 tcpServer.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -1130,7 +1134,10 @@ public final class Tunnel implements AutoCloseable {
                 byte[] whole = p.reassembly.add(plain, now);
                 if (whole != null) {
                     reassembled.increment();
-                    deliverInner(p, ByteBuffer.wrap(whole));
+                    ByteBuffer w = crypto.get().whole(); // direct: the TUN write needs no copy of its own
+                    w.clear();
+                    w.put(whole).flip();
+                    deliverInner(p, w);
                 }
             }
             default -> malformed.increment();
@@ -1614,6 +1621,15 @@ public final class Tunnel implements AutoCloseable {
         /** A fragment or a PING being built. */
         final ByteBuffer frag = ByteBuffer.allocateDirect(65536);
         final ByteBuffer control = ByteBuffer.allocateDirect(64);
+        /** A reassembled packet on its way to the device (allocated on first use). */
+        private ByteBuffer whole;
+
+        ByteBuffer whole() {
+            if (whole == null) {
+                whole = ByteBuffer.allocateDirect(Fragments.MAX_PACKET);
+            }
+            return whole;
+        }
         final byte[] nonce = new byte[12];
 
         Crypto() {
