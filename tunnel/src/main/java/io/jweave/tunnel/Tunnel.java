@@ -72,8 +72,8 @@ public final class Tunnel implements AutoCloseable {
     static final byte CTL_PING = 1;
     static final byte CTL_PONG = 2;
     static final byte CTL_FRAG = Fragments.TYPE;
-    /** PING: type(1) flags(1) reserved(2) id(4) sender's nanoTime(8) padding. */
-    static final int PING_LEN = 16;
+    /** PING: type(1) flags(1) reserved(2) id(4) sender's nanoTime(8) padding (at least 4: never smaller than its PONG). */
+    static final int PING_LEN = 20;
     /** PONG: type(1) flags(1, echoed) reserved(2) id(4) echoed nanoTime(8) received size(4). */
     static final int PONG_LEN = 20;
 
