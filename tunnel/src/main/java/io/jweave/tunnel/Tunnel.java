@@ -42,8 +42,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The encrypted tunnel: reads IPv4 packets from a {@link PacketDevice}, seals them for the peer named
- * by their destination address and sends them over one UDP socket; opens what arrives and writes it
- * to the device. See the module README for the protocol.
+ * by their destination address and sends them over one UDP socket (in fragments above the peer's path
+ * MTU), or over a TCP connection to a watched peer that UDP does not reach; opens what arrives and
+ * writes it to the device. Watched peers ({@link #watch}) are probed every second ({@link #path}). See
+ * the module README for the protocol and the modes (password, open, listen-only).
  */
 public final class Tunnel implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Tunnel.class);
