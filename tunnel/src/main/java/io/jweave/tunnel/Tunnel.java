@@ -42,8 +42,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The encrypted tunnel: reads IPv4 packets from a {@link PacketDevice}, seals them for the peer named
- * by their destination address and sends them over one UDP socket; opens what arrives and writes it
- * to the device. See the module README for the protocol.
+ * by their destination address and sends them over one UDP socket (in fragments above the peer's path
+ * MTU), or over a TCP connection to a watched peer that UDP does not reach; opens what arrives and
+ * writes it to the device. Watched peers ({@link #watch}) are probed every second ({@link #path}). See
+ * the module README for the protocol and the modes (password, open, listen-only).
  */
 public final class Tunnel implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Tunnel.class);
@@ -72,8 +74,8 @@ public final class Tunnel implements AutoCloseable {
     static final byte CTL_PING = 1;
     static final byte CTL_PONG = 2;
     static final byte CTL_FRAG = Fragments.TYPE;
-    /** PING: type(1) flags(1) reserved(2) id(4) sender's nanoTime(8) padding. */
-    static final int PING_LEN = 16;
+    /** PING: type(1) flags(1) reserved(2) id(4) sender's nanoTime(8) padding (at least 4: never smaller than its PONG). */
+    static final int PING_LEN = 20;
     /** PONG: type(1) flags(1, echoed) reserved(2) id(4) echoed nanoTime(8) received size(4). */
     static final int PONG_LEN = 20;
 
@@ -278,6 +280,10 @@ public final class Tunnel implements AutoCloseable {
             receiver = null;
         }
         if (carries && config.tcpPort() > 0) {
+            if (config.listen().getAddress().isAnyLocalAddress()) {
+                log.warn("the tcp transport listens on a wildcard address: peers tell who connects by address, "
+                        + "so listen on this host's underlay address");
+            }
             try {
                 tcpServer = ServerSocketChannel.open(StandardProtocolFamily.INET);
                 tcpServer.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -1130,7 +1136,10 @@ public final class Tunnel implements AutoCloseable {
                 byte[] whole = p.reassembly.add(plain, now);
                 if (whole != null) {
                     reassembled.increment();
-                    deliverInner(p, ByteBuffer.wrap(whole));
+                    ByteBuffer w = crypto.get().whole(); // direct: the TUN write needs no copy of its own
+                    w.clear();
+                    w.put(whole).flip();
+                    deliverInner(p, w);
                 }
             }
             default -> malformed.increment();
@@ -1614,6 +1623,15 @@ public final class Tunnel implements AutoCloseable {
         /** A fragment or a PING being built. */
         final ByteBuffer frag = ByteBuffer.allocateDirect(65536);
         final ByteBuffer control = ByteBuffer.allocateDirect(64);
+        /** A reassembled packet on its way to the device (allocated on first use). */
+        private ByteBuffer whole;
+
+        ByteBuffer whole() {
+            if (whole == null) {
+                whole = ByteBuffer.allocateDirect(Fragments.MAX_PACKET);
+            }
+            return whole;
+        }
         final byte[] nonce = new byte[12];
 
         Crypto() {

@@ -146,7 +146,9 @@ class OpenModeAndPathTest {
                 assertFalse(path.udpUp());
                 await("loss seen", 3000, () -> a.path(B).get().udpLoss() > 0);
                 relay.dropAll = false;
+                long t1 = System.nanoTime();
                 await("UDP again", 5000, () -> a.path(B).get().transport() == Transport.UDP);
+                System.out.printf("silence: UDP again %.2f s after the relay passed again%n", (System.nanoTime() - t1) / 1e9);
                 assertEquals("udp answers again", a.path(B).get().reason());
                 await("events", 2000, () -> lis.paths.size() == 3);
             } finally {

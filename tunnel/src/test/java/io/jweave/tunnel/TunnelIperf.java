@@ -216,11 +216,14 @@ public final class TunnelIperf {
         return new long[] {total, user};
     }
 
+    /** The TUNs' MTU (-Djweave.iperf.tunMtu; 1440 = unfragmented over the veth's 1500, 1500 = every full packet in two fragments). */
+    static final int TUN_MTU = Integer.getInteger("jweave.iperf.tunMtu", 1440);
+
     static Tunnel tunnelIn(String ns, String self, int[] cfg) throws Exception {
         Tunnel t = KernelTunnelTest.inNs(ns, () -> {
             TunDevice dev = TunDevice.open("jwtun0", false);
             Tunnel tun = new Tunnel(new TunnelConfig(new InetSocketAddress(InetAddress.getByName(self), 6783), 6783,
-                    Pair.PSK, Duration.ofSeconds(120), 1440), dev, null);
+                    Pair.PSK, Duration.ofSeconds(120), TUN_MTU), dev, null);
             tun.sendBatch = cfg[0];
             tun.gso = cfg[1] != 0;
             tun.recvBatch = cfg[2];
@@ -228,7 +231,7 @@ public final class TunnelIperf {
             tun.start();
             return tun;
         });
-        KernelTunnelTest.sh(ns, "ip link set jwtun0 mtu 1440 up");
+        KernelTunnelTest.sh(ns, "ip link set jwtun0 mtu " + TUN_MTU + " up");
         KernelTunnelTest.sh(ns, "sysctl -qw net.ipv4.conf.jwtun0.rp_filter=0");
         KernelTunnelTest.sh(ns, "ip route add default dev jwtun0 table 100 src " + self);
         KernelTunnelTest.sh(ns, "ip rule add ipproto tcp dport 5201 lookup 100");
