@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.LongAdder;
 /** Per-peer state. Fields without volatile are guarded by the Peer's monitor. */
 final class Peer {
     final InetAddress address;
+    /** {@link #address} as 4 bytes (IPv4). */
+    final byte[] addressBytes;
     final InetSocketAddress endpoint;
     /** The IPv4 address as a big-endian int (0 if not IPv4). */
     final int addressInt;
@@ -63,6 +65,7 @@ final class Peer {
         this.address = address;
         this.endpoint = new InetSocketAddress(address, port);
         byte[] b = address.getAddress();
+        this.addressBytes = b;
         this.addressInt = b.length == 4
                 ? ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff) : 0;
     }

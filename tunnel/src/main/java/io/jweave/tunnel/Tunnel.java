@@ -143,6 +143,8 @@ public final class Tunnel implements AutoCloseable {
     final LongAdder noticesSent = new LongAdder();
     final LongAdder noticesReceived = new LongAdder();
     final LongAdder sendErrors = new LongAdder();
+    /** Opened inner packets whose IPv4 source was not the address of the peer that sealed them. */
+    final LongAdder spoofed = new LongAdder();
     final LongAdder fragmented = new LongAdder();
     final LongAdder reassembled = new LongAdder();
     final LongAdder fragmentDrops = new LongAdder();
@@ -401,7 +403,8 @@ public final class Tunnel implements AutoCloseable {
                 handshakesInitiated.sum(), handshakesCompleted.sum(), handshakeFailures.sum(),
                 handshakesRateLimited.sum(), rekeys.sum(), queueDrops.sum(), noticesSent.sum(),
                 noticesReceived.sum(), sendErrors.sum(), fragmented.sum(), reassembled.sum(), fragmentDrops.sum(),
-                pingsSent.sum(), pongsReceived.sum(), tcpConnections.sum(), tcpTxFrames.sum(), tcpRxFrames.sum());
+                pingsSent.sum(), pongsReceived.sum(), tcpConnections.sum(), tcpTxFrames.sum(), tcpRxFrames.sum(),
+                spoofed.sum());
     }
 
     public List<PeerState> peers() {
@@ -1093,6 +1096,15 @@ public final class Tunnel implements AutoCloseable {
         if (n < 20 || (plain.get(plain.position()) & 0xf0) != 0x40
                 || (plain.getShort(plain.position() + 2) & 0xffff) > n) {
             malformed.increment();
+            return;
+        }
+        // A peer speaks for its own address only: what it seals must come from it (its VXLAN and mesh packets
+        // do). Without a password anyone can be a peer; this keeps the tunnel from being a way to put packets
+        // with someone else's source address into this host.
+        byte[] a = p.addressBytes;
+        int at = plain.position() + 12;
+        if (plain.get(at) != a[0] || plain.get(at + 1) != a[1] || plain.get(at + 2) != a[2] || plain.get(at + 3) != a[3]) {
+            spoofed.increment();
             return;
         }
         rxPackets.increment();

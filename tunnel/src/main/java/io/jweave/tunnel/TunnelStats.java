@@ -7,7 +7,7 @@ public record TunnelStats(
         long handshakesInitiated, long handshakesCompleted, long handshakeFailures, long handshakesRateLimited,
         long rekeys, long queueDrops, long noticesSent, long noticesReceived, long sendErrors,
         long fragmented, long reassembled, long fragmentDrops, long pingsSent, long pongsReceived,
-        long tcpConnections, long tcpTxFrames, long tcpRxFrames) {
+        long tcpConnections, long tcpTxFrames, long tcpRxFrames, long spoofed) {
 
     public long getTxPackets() { return txPackets; }
     public long getTxBytes() { return txBytes; }
@@ -47,4 +47,7 @@ public record TunnelStats(
     public long getTcpConnections() { return tcpConnections; }
     public long getTcpTxFrames() { return tcpTxFrames; }
     public long getTcpRxFrames() { return tcpRxFrames; }
+
+    /** Opened inner packets whose source address was not the peer's (dropped). */
+    public long getSpoofed() { return spoofed; }
 }

@@ -60,6 +60,21 @@ class TunnelLoopbackTest {
     }
 
     @Test
+    void aPeerCannotSpeakForAnotherAddress() throws Exception {
+        try (Pair p = new Pair(Pair.PSK, Pair.PSK, Duration.ofSeconds(120))) {
+            byte[] ok = Packets.ipv4(A, B, "from A".getBytes(StandardCharsets.US_ASCII));
+            p.devA.inject(ok);
+            assertArrayEquals(ok, p.devB.take(5000));
+            // sealed by A's tunnel, but claiming to come from someone else: B must not write it
+            java.net.InetAddress other = java.net.InetAddress.getByName("198.51.100.77");
+            p.devA.inject(Packets.ipv4(other, B, "spoofed".getBytes(StandardCharsets.US_ASCII)));
+            await("B counted the spoofed packet", 3000, () -> p.b.stats().getSpoofed() == 1);
+            assertNull(p.devB.take(200), "a packet with another source address was delivered");
+            assertEquals(1, p.b.stats().getRxPackets());
+        }
+    }
+
+    @Test
     void wrongPasswordRefusedOnBothSidesNothingDelivered() throws Exception {
         Psk other = Psk.ofKey(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
                 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32});

@@ -324,6 +324,14 @@ public final class MeshEncryption implements PeerSecurity, TunnelPaths, AutoClos
         m.bindCounter("jweave.tunnel.dropped", dropped, () -> tunnel.stats().malformed(), "reason", "malformed");
         m.bindCounter("jweave.tunnel.dropped", dropped, () -> tunnel.stats().unknownSession(), "reason", "unknown_session");
         m.bindCounter("jweave.tunnel.dropped", dropped, () -> tunnel.stats().queueDrops(), "reason", "queue_full");
+        m.bindCounter("jweave.tunnel.dropped", dropped, () -> tunnel.stats().spoofed(), "reason", "spoofed_source");
+        m.bindCounter("jweave.tunnel.dropped", dropped, () -> tunnel.stats().fragmentDrops(), "reason", "fragments");
+        m.bindCounter("jweave.tunnel.fragmented", "Inner packets the tunnel sent in pieces (larger than the path MTU)",
+                () -> tunnel.stats().fragmented());
+        m.bindCounter("jweave.tunnel.tcp.frames", "Tunnel messages over the TCP transport", () -> tunnel.stats().tcpTxFrames(),
+                "direction", "tx");
+        m.bindCounter("jweave.tunnel.tcp.frames", "Tunnel messages over the TCP transport", () -> tunnel.stats().tcpRxFrames(),
+                "direction", "rx");
         m.bindCounter("jweave.tunnel.packets", "Packets through the tunnel", () -> tunnel.stats().txPackets(), "direction", "tx");
         m.bindCounter("jweave.tunnel.packets", "Packets through the tunnel", () -> tunnel.stats().rxPackets(), "direction", "rx");
         m.bindCounter("jweave.tunnel.bytes", "Bytes through the tunnel (inner packets)", () -> tunnel.stats().txBytes(), "direction", "tx");
