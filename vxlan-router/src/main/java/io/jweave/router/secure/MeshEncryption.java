@@ -36,8 +36,11 @@ import org.slf4j.LoggerFactory;
  * and it stays when the router stops or dies (fail closed: the TUN outlives the process, so the routes
  * into it stay and nothing leaves in plaintext; traffic resumes when a router takes the TUN again).
  *
- * <p>Without a password: whatever a password run left is removed, and the tunnel only listens, to tell
- * routers with a password why they are refused and to ask join targets whether they want one.
+ * <p>Without a password: whatever a password run left is removed; a TUN device that lives as long as the
+ * process and the tunnel in open mode (a published key: no protection from an active attacker) carry a
+ * peer's VXLAN packets while {@code paths/} routes them there (the kernel path to that peer failed); the
+ * tunnel also tells routers with a password why they are refused and asks join targets whether they want
+ * one. Both modes give {@code paths/} the tunnel's view of each peer ({@link TunnelPaths}).
  */
 public final class MeshEncryption implements PeerSecurity, TunnelPaths, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MeshEncryption.class);
