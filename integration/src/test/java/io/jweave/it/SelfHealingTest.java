@@ -296,6 +296,9 @@ class SelfHealingTest {
         assertEquals(0.0, metric(m, "jweave_peer_datapath{datapath=\"vxlan\",peer=\"host3\"}"));
         assertTrue(routerLog(1).contains("peer host3 (" + host(3).underlayIp() + "): datapath vxlan -> tunnel"),
                 "no log line for the switch");
+        Result st = router(1).cli("status");
+        assertTrue(st.ok() && st.out().contains("tunnel since") && st.out().contains("no heartbeat answered"),
+                "jweave status does not tell: " + st.describe());
 
         // Heartbeats must keep testing the kernel path while the pair is on the tunnel: still blocked, it must
         // not look healed (20 answered rounds would bring it back) however long it stays there.
