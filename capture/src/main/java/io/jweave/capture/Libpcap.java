@@ -37,6 +37,12 @@ public final class Libpcap {
         return Optional.empty();
     }
 
+    /** The error for no libpcap in {@code dirs}: what was looked for, where, and what to install. */
+    public static CaptureException missing(List<String> dirs) {
+        return new CaptureException("libpcap is not installed (no " + String.join(", ", NAMES) + " in "
+                + String.join(", ", dirs) + "): install libpcap0.8 (apt-get install libpcap0.8)");
+    }
+
     /** Loads libpcap once; returns its version string. Throws {@link CaptureException} if it cannot. */
     public static String ensureLoaded() {
         String v = version;
@@ -49,9 +55,7 @@ public final class Libpcap {
             }
             String lib = System.getProperty(LIB_PROPERTY);
             if (lib == null) {
-                lib = find(DIRS).map(Path::toString).orElseThrow(() -> new CaptureException(
-                        "libpcap is not installed (no " + String.join(", ", NAMES) + " in " + String.join(", ", DIRS)
-                                + "): install libpcap0.8 (apt-get install libpcap0.8)"));
+                lib = find(DIRS).map(Path::toString).orElseThrow(() -> missing(DIRS));
                 System.setProperty(LIB_PROPERTY, lib);
             }
             try {
@@ -65,7 +69,8 @@ public final class Libpcap {
             try {
                 version = Pcaps.libVersion();
             } catch (LinkageError e) {
-                throw new CaptureException("pcap4j cannot use libpcap (" + lib + "): " + e, e);
+                throw new CaptureException("pcap4j cannot use libpcap (" + lib + "): " + e
+                        + "; install libpcap0.8 (apt-get install libpcap0.8)", e);
             }
             return version;
         }

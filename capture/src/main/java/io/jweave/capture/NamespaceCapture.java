@@ -115,8 +115,11 @@ public final class NamespaceCapture implements AutoCloseable {
         return new NamespaceCapture(where, f, h);
     }
 
-    /** Interface names of the calling thread's network namespace ({@code /proc/self/net} is the main thread's). */
-    static List<String> interfacesOfThisThread() throws IOException {
+    /**
+     * Interface names of the calling thread's network namespace ({@code /proc/self/net} is the main thread's).
+     * Public for callers that open their own pcap handles inside {@link NetNs#call} (the test bed's UnderlayCapture).
+     */
+    public static List<String> interfacesOfThisThread() throws IOException {
         List<String> names = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/thread-self/net/dev"))) {
             int colon = line.indexOf(':');

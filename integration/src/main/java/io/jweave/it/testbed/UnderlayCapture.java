@@ -1,5 +1,8 @@
 package io.jweave.it.testbed;
 
+import io.jweave.capture.CaptureException;
+import io.jweave.capture.Libpcap;
+import io.jweave.capture.NamespaceCapture;
 import io.jweave.netlink.NetNs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -67,7 +70,6 @@ public final class UnderlayCapture implements AutoCloseable {
      */
     static final int READ_TIMEOUT_MS = 50;
     private static final int KERNEL_BUFFER = 16 << 20;
-    private static final String LIB_PROPERTY = "org.pcap4j.core.pcapLibName";
 
     /** One captured frame: when, the bytes kept, and the length on the wire. */
     public record Frame(Instant time, byte[] data, int wireLength) {
@@ -165,7 +167,7 @@ public final class UnderlayCapture implements AutoCloseable {
         ensureLibpcap();
         try (NetNs ns = NetNs.openNamed(netnsName)) {
             return ns.call(() -> {
-                List<String> present = interfacesOfThisThread();
+                List<String> present = NamespaceCapture.interfacesOfThisThread();
                 if (!present.contains(ifName)) {
                     throw new IllegalArgumentException("no interface \"" + ifName + "\" in network namespace \""
                             + netnsName + "\" (it has " + String.join(", ", present) + ")");
@@ -202,80 +204,19 @@ public final class UnderlayCapture implements AutoCloseable {
         }
     }
 
-    /** Interface names of the calling thread's network namespace ({@code /proc/self/net} is the main thread's). */
-    private static List<String> interfacesOfThisThread() throws IOException {
-        List<String> names = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/thread-self/net/dev"))) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && !line.contains("|")) {
-                names.add(line.substring(0, colon).strip());
-            }
-        }
-        return names;
-    }
-
     // ---------------------------------------------------------------- libpcap
 
-    private static volatile boolean libpcapLoaded;
-
     /**
-     * Makes sure pcap4j can load libpcap, with a clear message if it cannot. pcap4j asks JNA for
-     * "pcap" (JNA finds Debian's {@code libpcap.so.0.8} by its versioned-name search, there being no
-     * unversioned {@code libpcap.so} without libpcap0.8-dev); unless {@code -Dorg.pcap4j.core.pcapLibName}
-     * is given, the file found here is named explicitly instead. Checked before any pcap4j class is
-     * touched: a failed load in pcap4j's static initialiser (NativeMappings) would leave pcap4j
-     * unusable (NoClassDefFoundError) for the rest of the JVM.
+     * Makes sure pcap4j can load libpcap ({@link Libpcap#ensureLoaded}, once per JVM), before any other
+     * pcap4j class is touched; if it cannot, a {@link TestbedException} with the capture module's message
+     * and the test suite's installer.
      */
     static void ensureLibpcap() {
-        if (libpcapLoaded) {
-            return;
+        try {
+            Libpcap.ensureLoaded();
+        } catch (CaptureException e) {
+            throw new TestbedException(e.getMessage() + "; for the tests: scripts/install-prereqs.sh tests", e);
         }
-        synchronized (UnderlayCapture.class) {
-            if (libpcapLoaded) {
-                return;
-            }
-            String lib = System.getProperty(LIB_PROPERTY);
-            if (lib == null) {
-                lib = findLibpcap(LIBPCAP_DIRS).map(Path::toString).orElseThrow(() -> libpcapMissing(LIBPCAP_DIRS));
-                System.setProperty(LIB_PROPERTY, lib);
-            }
-            try {
-                com.sun.jna.NativeLibrary.getInstance(lib);
-            } catch (UnsatisfiedLinkError e) {
-                String why = String.valueOf(e.getMessage()).lines().limit(2).map(String::strip)
-                        .reduce((a, b) -> a + "; " + b).orElse(""); // JNA appends its whole search path
-                throw new TestbedException("cannot load libpcap (" + lib + "): " + why
-                        + "; install libpcap0.8 (apt-get install libpcap0.8)", e);
-            }
-            try {
-                log.debug("pcap4j uses {}", Pcaps.libVersion());
-            } catch (LinkageError e) {
-                throw new TestbedException("pcap4j cannot use libpcap (" + lib + "): " + e
-                        + "; install libpcap0.8 (apt-get install libpcap0.8)", e);
-            }
-            libpcapLoaded = true;
-        }
-    }
-
-    static final List<String> LIBPCAP_DIRS = List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-            "/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib");
-
-    static TestbedException libpcapMissing(List<String> dirs) {
-        return new TestbedException("libpcap is not installed (no libpcap.so.0.8, libpcap.so.1 or libpcap.so in "
-                + String.join(", ", dirs) + "): install libpcap0.8 (apt-get install libpcap0.8,"
-                + " or scripts/install-prereqs.sh tests)");
-    }
-
-    static Optional<Path> findLibpcap(List<String> dirs) {
-        for (String name : List.of("libpcap.so.0.8", "libpcap.so.1", "libpcap.so")) {
-            for (String dir : dirs) {
-                Path p = Path.of(dir, name);
-                if (Files.isReadable(p)) {
-                    return Optional.of(p);
-                }
-            }
-        }
-        return Optional.empty();
     }
 
     // ---------------------------------------------------------------- capture thread

@@ -256,10 +256,6 @@ class UnderlayCaptureTest {
         e = assertThrows(IllegalArgumentException.class, () -> UnderlayCapture.start(nsA, "eth0", "udp port banana"));
         assertTrue(e.getMessage().contains("udp port banana"), e.getMessage());
 
-        assertTrue(UnderlayCapture.findLibpcap(List.of("/nonexistent")).isEmpty());
-        String missingLib = UnderlayCapture.libpcapMissing(List.of("/nonexistent")).getMessage();
-        assertTrue(missingLib.contains("install libpcap0.8") && missingLib.contains("/nonexistent"), missingLib);
-        assertTrue(UnderlayCapture.findLibpcap(UnderlayCapture.LIBPCAP_DIRS).isPresent(), "libpcap0.8 installed");
     }
 
     @Test

@@ -47,11 +47,7 @@ public final class UnixHttp {
 
     /** Sends {@code METHOD path} with a JSON body (or none if null) and reads the whole answer. */
     public static Response request(Path socket, String method, String path, String jsonBody) throws IOException {
-        if (socket.toString().getBytes(StandardCharsets.UTF_8).length > JDK_MAX_SOCKET_PATH) {
-            return requestThroughLink(socket, method, path, jsonBody);
-        }
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
+        try (SocketChannel ch = connect(socket)) {
             byte[] body = jsonBody == null ? new byte[0] : jsonBody.getBytes(StandardCharsets.UTF_8);
             ch.write(ByteBuffer.wrap((method + " " + path + " HTTP/1.1\r\nHost: jweave\r\nContent-Length: " + body.length
                     + "\r\n" + (jsonBody == null ? "" : "Content-Type: application/json\r\n")
@@ -85,27 +81,6 @@ public final class UnixHttp {
                 throw new IOException("malformed answer from " + socket);
             }
             return new Response(resp.substring(0, eol), resp.substring(sep + 4));
-        }
-    }
-
-    /**
-     * A socket whose path is longer than the kernel takes (a data directory or build tree deep in
-     * the file system) is reached through a symbolic link in a fresh short-named directory: the
-     * kernel follows links when it resolves a socket path.
-     */
-    private static Response requestThroughLink(Path socket, String method, String path, String jsonBody)
-            throws IOException {
-        Path dir = Files.createTempDirectory("jweave-sock-");
-        try {
-            Path link = Files.createSymbolicLink(dir.resolve("s"), socket.toAbsolutePath());
-            if (link.toString().getBytes(StandardCharsets.UTF_8).length > JDK_MAX_SOCKET_PATH) {
-                throw new IOException("socket path " + socket + " is longer than the " + MAX_SOCKET_PATH
-                        + " bytes a socket address holds, and so is a link to it in the temporary directory " + dir);
-            }
-            return request(link, method, path, jsonBody);
-        } finally {
-            Files.deleteIfExists(dir.resolve("s"));
-            Files.deleteIfExists(dir);
         }
     }
 
@@ -215,7 +190,12 @@ public final class UnixHttp {
         }
     }
 
-    /** A connected socket channel, through a short link when the path is longer than the JDK takes. */
+    /**
+     * A connected socket channel (for {@link #request} and {@link #stream}). A socket whose path is
+     * longer than the JDK takes (a data directory or build tree deep in the file system) is reached
+     * through a symbolic link in a fresh short-named directory: the kernel follows links when it
+     * resolves a socket path, and the connection stays when the link goes.
+     */
     private static SocketChannel connect(Path socket) throws IOException {
         if (socket.toString().getBytes(StandardCharsets.UTF_8).length <= JDK_MAX_SOCKET_PATH) {
             SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -234,7 +214,7 @@ public final class UnixHttp {
                 throw new IOException("socket path " + socket + " is longer than the " + MAX_SOCKET_PATH
                         + " bytes a socket address holds, and so is a link to it in the temporary directory " + dir);
             }
-            return connect(link); // the connection stays when the link goes
+            return connect(link);
         } finally {
             Files.deleteIfExists(dir.resolve("s"));
             Files.deleteIfExists(dir);
@@ -257,20 +237,28 @@ public final class UnixHttp {
         return n > 0 && sb.charAt(n - 1) == '\r' ? sb.substring(0, n - 1) : sb.toString();
     }
 
-    /** A body of {@code Content-Length} bytes. */
-    private static final class Limited extends java.io.InputStream {
-        private final java.io.InputStream in;
-        private long left;
+    /** A body read from the connection's stream {@code in}; a single byte is read as an array of one. */
+    private abstract static class Body extends java.io.InputStream {
+        final java.io.InputStream in;
 
-        Limited(java.io.InputStream in, long length) {
+        Body(java.io.InputStream in) {
             this.in = in;
-            this.left = length;
         }
 
         @Override
-        public int read() throws IOException {
+        public final int read() throws IOException {
             byte[] b = new byte[1];
             return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
+        }
+    }
+
+    /** A body of {@code Content-Length} bytes. */
+    private static final class Limited extends Body {
+        private long left;
+
+        Limited(java.io.InputStream in, long length) {
+            super(in);
+            this.left = length;
         }
 
         @Override
@@ -288,19 +276,12 @@ public final class UnixHttp {
     }
 
     /** A chunked body, de-chunked; it ends at the last (empty) chunk, and fails if the connection ends before. */
-    private static final class Chunked extends java.io.InputStream {
-        private final java.io.InputStream in;
+    private static final class Chunked extends Body {
         private long left;
         private boolean done;
 
         Chunked(java.io.InputStream in) {
-            this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] b = new byte[1];
-            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
+            super(in);
         }
 
         @Override
