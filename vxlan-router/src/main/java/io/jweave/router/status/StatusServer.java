@@ -362,13 +362,15 @@ public final class StatusServer implements AutoCloseable {
         t.start();
     }
 
+    /** Closes a stream once, whoever asks first (its thread, the channel's close, the server's close). */
     private void closeStream(Stream st) {
+        if (!streams.remove(st)) {
+            return;
+        }
         try {
             st.close();
         } catch (RuntimeException e) {
             LOG.warn("closing a stream failed", e);
-        } finally {
-            streams.remove(st);
         }
     }
 
