@@ -169,14 +169,20 @@ public final class Router implements AutoCloseable {
     /** Connected peers (not this router) by advertise address, with their names: whose paths are checked. */
     private Map<InetAddress, String> connectedPeers() {
         Map<InetAddress, String> out = new java.util.HashMap<>();
-        for (StatusReport.Peer p : RouterApi.peers(mesh, encryption)) {
-            if (!p.self() && p.name() != null && "connected".equals(p.state())) {
-                try {
-                    String h = p.address().substring(0, p.address().lastIndexOf(':'));
-                    out.put(InetAddress.getByName(h.startsWith("[") ? h.substring(1, h.length() - 1) : h), p.name());
-                } catch (java.net.UnknownHostException | RuntimeException e) {
-                    LOG.debug("peer address {}: {}", p.address(), e.toString());
-                }
+        io.jweave.discovery.Mesh m = mesh.mesh();
+        if (m == null) {
+            return out;
+        }
+        for (io.jweave.discovery.Peer p : m.members()) {
+            if (p.local() || p.state() != io.jweave.discovery.Peer.State.UP) {
+                continue;
+            }
+            String h = p.address().substring(0, p.address().lastIndexOf(':'));
+            try {
+                // a member's address is an IP literal (its advertise address): no name lookup happens here
+                out.put(InetAddress.getByName(h.startsWith("[") ? h.substring(1, h.length() - 1) : h), p.name());
+            } catch (java.net.UnknownHostException e) {
+                LOG.debug("peer address {}: {}", p.address(), e.toString());
             }
         }
         return out;
