@@ -47,7 +47,7 @@ public final class PeerPaths implements AutoCloseable {
     public record View(Kind datapath, String reason, Instant since, long rttMicros, double loss, long switches) {
     }
 
-    private record Decision(Kind kind, String reason) {
+    record Decision(Kind kind, String reason) {
     }
 
     private static final class PeerState {
