@@ -87,7 +87,7 @@ public final class Router implements AutoCloseable {
         docker = new DockerEngine(config.dockerHost());
         mesh = new MeshAgent(config, state, new PeerReconciler(datapath), docker);
         mesh.start();
-        paths = PeerPaths.start(host, config.netnsDir().resolve("heartbeat"), config.advertiseAddr(), config.vxlanPort(),
+        paths = PeerPaths.start(host, config.dataDir().resolve("heartbeat-netns"), config.advertiseAddr(), config.vxlanPort(),
                 datapath.defaultMtu(), encryption, this::connectedPeers);
         dns = RouterDns.create(config, mesh.mesh(), docker, datapath, state, this::dnsNetworks);
         mesh.onDockerEvents(dns::dockerEvent, dns::dockerStreamStarted);

@@ -103,7 +103,7 @@ class PathsKernelTest {
 
     @Test
     void theHeartbeatNamespaceReachesExactlyThePeersGivenAndIsGoneAfterClose() throws Exception {
-        Path ns = dataDir.resolve("netns").resolve("heartbeat");
+        Path ns = dataDir.resolve("heartbeat-netns");
         HeartbeatPath hp = new HeartbeatPath(host, ns, SELF, 4789, 1450);
         hp.create();
         try (NetNs inside = NetNs.open(ns); Handle h = Handle.open(inside)) {
