@@ -20,7 +20,7 @@ public final class Bench {
             case "all" -> {
                 // Every figure of docs/benchmarks.md, in the order of that file.
                 String[][] all = {{"netlink"}, {"plugin"}, {"docker"}, {"throughput"}, {"convergence"}, {"router"},
-                        {"image"}, {"dns-core"}, {"dns"}, {"encryption"}};
+                        {"image"}, {"dns-core"}, {"dns"}, {"encryption"}, {"fallback"}};
                 for (String[] b : all) {
                     System.out.println("==== jweave bench " + b[0] + " ====");
                     main(b);
@@ -34,6 +34,7 @@ public final class Bench {
             case "dns" -> DnsBench.main(rest);
             case "image" -> MeshBench.image(rest);
             case "encryption" -> MeshBench.encryption(rest);
+            case "fallback" -> FallbackBench.run(rest);
             case "-h", "--help", "help" -> usage();
             default -> {
                 System.err.println("jweave bench: unknown benchmark \"" + which + "\"");
@@ -59,6 +60,10 @@ public final class Bench {
                   encryption [SECONDS] [ROUNDS] [wireguard|no-wireguard]
                                                  mesh with a password vs without (4 hosts): iperf3 Gbit/s and CPU
                                                  per Gbit/s, ping RTT, relaunch to ready; wireguard-go baseline
+                  fallback [TRIALS] [SECONDS] [HEARTBEAT_SECONDS]
+                                                 kernel path fails without a password (3 hosts): time to the tunnel
+                                                 and back, iperf3 kernel vs UDP/TCP tunnel (MTU 1450/1390), heartbeat
+                                                 cost per peer (2 vs 6 routers), AES-GCM share of the tunnel's CPU
                   all                         every benchmark above in sequence, the figures of docs/benchmarks.md (the default)""");
     }
 }
