@@ -288,10 +288,6 @@
     const nodeR = m > 30 ? 7 : 10;
     const spacing = rotated ? 24 : 80;
     const R = Math.max(self ? 140 : 110, (m * spacing) / (2 * Math.PI));
-    const longest = Math.min(28, Math.max(4, ...others.map((h) => str(h.name).length)));
-    const margin = longest * 7.2 + nodeR + 18;
-    const half = Math.ceil(R + margin);
-    ui.graph.setAttribute('viewBox', `${-half} ${-half} ${2 * half} ${2 * half}`);
     ui.hostsCount.textContent = hosts.length ? `(${hosts.length})` : '';
 
     const pos = new Map();
@@ -301,6 +297,32 @@
       const a = start + (2 * Math.PI * i) / Math.max(1, m);
       pos.set(h.name, { x: R * Math.cos(a), y: R * Math.sin(a), a });
     });
+
+    // The drawing's extent: nodes and (estimated) labels; the viewBox fits it, so few hosts are not tiny.
+    const box = { x1: -60, y1: -40, x2: 60, y2: 40 };
+    const grow = (x, y) => { box.x1 = Math.min(box.x1, x); box.x2 = Math.max(box.x2, x); box.y1 = Math.min(box.y1, y); box.y2 = Math.max(box.y2, y); };
+    const CH = 7.4; // average glyph width at 12px
+    if (self) { const w = (truncate(str(self.name), 28).length + 12) * CH / 2; grow(-w, 46); grow(w, 46); }
+    for (const h of others) {
+      const p = pos.get(h.name);
+      const w = truncate(str(h.name), 28).length * CH;
+      const cx = Math.cos(p.a), cy = Math.sin(p.a);
+      const far = R + nodeR + 8 + w;
+      if (rotated) {
+        grow(far * cx, far * cy);
+        grow(p.x - nodeR, p.y - nodeR); grow(p.x + nodeR, p.y + nodeR);
+      } else {
+        const d = nodeR + 6;
+        const lx = p.x + cx * d, ly = p.y + cy * d;
+        if (Math.abs(cx) < 0.3) { grow(lx - w / 2, ly - 16); grow(lx + w / 2, ly + 16); }
+        else if (cx > 0) { grow(lx + w, ly - 10); grow(p.x - nodeR, ly + 10); }
+        else { grow(lx - w, ly - 10); grow(p.x + nodeR, ly + 10); }
+      }
+    }
+    const pad = 14;
+    ui.graph.setAttribute('viewBox', [box.x1 - pad, box.y1 - pad, box.x2 - box.x1 + 2 * pad, box.y2 - box.y1 + 2 * pad]
+      .map((v) => v.toFixed(0)).join(' '));
+    const linkLabels = t.links.length <= 12 && !rotated;
 
     const linkNodes = [];
     for (const l of t.links) {
@@ -318,6 +340,16 @@
       if (l.encrypted === true) g.append(sv('line', { ...line, class: 'link-halo' }));
       g.append(sv('line', { ...line, class: `link dp-${dp} st-${st}` }));
       g.append(sv('line', { ...line, class: 'link-hit' }));
+      if (linkLabels) {
+        let deg = (Math.atan2(q.y - p.y, q.x - p.x) * 180) / Math.PI;
+        if (deg > 90) deg -= 180;
+        if (deg <= -90) deg += 180;
+        const mx = ((p.x + q.x) / 2).toFixed(1), my = ((p.y + q.y) / 2).toFixed(1);
+        const words = [st === 'connected' ? dp : st, l.encrypted === true ? 'encrypted' : null,
+          st === 'connected' && l.rttMs != null ? `${l.rttMs} ms` : null].filter(Boolean);
+        g.append(sv('text', { class: `link-label st-${st}`, x: mx, y: my, dy: -6, 'text-anchor': 'middle',
+          transform: `rotate(${deg.toFixed(1)} ${mx} ${my})`, text: words.join(' · ') }));
+      }
       g.append(sv('title', { text: linkTitle(l, dp, st) }));
       linkNodes.push(g);
     }
