@@ -287,7 +287,8 @@
     const rotated = m > 10;
     const nodeR = m > 30 ? 7 : 10;
     const spacing = rotated ? 24 : 80;
-    const R = Math.max(self ? 140 : 110, (m * spacing) / (2 * Math.PI));
+    const linkLabels = t.links.length <= 12 && !rotated;
+    const R = Math.max(linkLabels ? 190 : 140, (m * spacing) / (2 * Math.PI));
     ui.hostsCount.textContent = hosts.length ? `(${hosts.length})` : '';
 
     const pos = new Map();
@@ -320,9 +321,10 @@
       }
     }
     const pad = 14;
+    const minH = Math.max(260, (box.x2 - box.x1) / 1.8);
+    if (box.y2 - box.y1 < minH) { const grow2 = (minH - (box.y2 - box.y1)) / 2; box.y1 -= grow2; box.y2 += grow2; }
     ui.graph.setAttribute('viewBox', [box.x1 - pad, box.y1 - pad, box.x2 - box.x1 + 2 * pad, box.y2 - box.y1 + 2 * pad]
       .map((v) => v.toFixed(0)).join(' '));
-    const linkLabels = t.links.length <= 12 && !rotated;
 
     const linkNodes = [];
     for (const l of t.links) {
@@ -337,7 +339,7 @@
         class: 'link-group',
       });
       const line = { x1: p.x.toFixed(1), y1: p.y.toFixed(1), x2: q.x.toFixed(1), y2: q.y.toFixed(1) };
-      if (l.encrypted === true) g.append(sv('line', { ...line, class: 'link-halo' }));
+      if (l.encrypted === true && st === 'connected') g.append(sv('line', { ...line, class: 'link-halo' }));
       g.append(sv('line', { ...line, class: `link dp-${dp} st-${st}` }));
       g.append(sv('line', { ...line, class: 'link-hit' }));
       if (linkLabels) {
@@ -345,8 +347,7 @@
         if (deg > 90) deg -= 180;
         if (deg <= -90) deg += 180;
         const mx = ((p.x + q.x) / 2).toFixed(1), my = ((p.y + q.y) / 2).toFixed(1);
-        const words = [st === 'connected' ? dp : st, l.encrypted === true ? 'encrypted' : null,
-          st === 'connected' && l.rttMs != null ? `${l.rttMs} ms` : null].filter(Boolean);
+        const words = [st === 'connected' ? dp : st, l.encrypted === true ? 'encrypted' : null].filter(Boolean);
         g.append(sv('text', { class: `link-label st-${st}`, x: mx, y: my, dy: -6, 'text-anchor': 'middle',
           transform: `rotate(${deg.toFixed(1)} ${mx} ${my})`, text: words.join(' · ') }));
       }
