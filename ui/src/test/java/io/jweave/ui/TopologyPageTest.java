@@ -128,6 +128,17 @@ class TopologyPageTest {
 
     // ------------------------------------------------------------------ tests
 
+    /** The console check has teeth: what the CSP blocks is reported as SEVERE (and the page's own files are not). */
+    @Test
+    void consoleReportsWhatTheCspBlocks() throws IOException {
+        start(Fixtures.threeHosts());
+        driver.get(server.url() + "ui/csp-probe.html");
+        assertEquals("csp probe", driver.getTitle(), "the inline script must not run");
+        List<LogEntry> logs = driver.manage().logs().get(LogType.BROWSER).getAll();
+        assertTrue(logs.stream().anyMatch(e -> e.getLevel() == Level.SEVERE && e.getMessage().contains("Content Security Policy")),
+                "a CSP violation shows as SEVERE in the console: " + logs);
+    }
+
     @Test
     void showsHostsLinksNetworksContainersIpamAndDns() throws IOException {
         start(Fixtures.threeHosts());
@@ -349,6 +360,7 @@ class TopologyPageTest {
         js("return 1;");
         System.out.printf("page answers a script in %.0f ms%n", (System.nanoTime() - t0) / 1e6);
         new Select(driver.findElement(By.id("filter-network"))).selectByValue("");
+        js("document.activeElement.blur(); window.scrollTo(0, 0);");
         shot("topology-50-hosts");
     }
 
