@@ -240,13 +240,14 @@
     if (changed('header', [t.self, t.hosts.length, t.networks.length, t.containers.length, t.dns])) renderHeader(t);
     ui.generated.textContent = 'v' + str(t.version) + (t.generatedAt ? ' · ' + fmtTime(t.generatedAt) : '');
     if (changed('graph', [t.self, t.hosts, t.links])) renderGraph(t);
-    if (changed('networks', [t.networks, containerCounts(t)])) renderNetworks(t);
+    const netsChanged = changed('networks', [t.networks, containerCounts(t)]);
+    if (netsChanged) renderNetworks(t);
     if (changed('ipam', t.ipam)) renderIpam(t.ipam);
     const filtersChanged = changed('filters', [t.networks.map((n) => n.name), t.hosts.map((h) => h.name),
       [...new Set(t.containers.map((c) => str(c.network) + '\u0000' + str(c.host)))]]);
     if (filtersChanged) renderFilterOptions(t);
     const rowsChanged = renderContainers(t);
-    if (rowsChanged || filtersChanged) applyFilter();
+    if (rowsChanged || filtersChanged || netsChanged) applyFilter(); // also marks the active network chip
     markSelection();
     if (state.selection) renderDetails(false);
 
