@@ -31,6 +31,9 @@ if [[ "$what" == tests ]]; then
   need_cmd unshare util-linux
   [[ -x /bin/busybox ]] || missing+=(busybox-static)
   need_cmd tcpdump tcpdump        # reads what jweave capture writes, in CaptureTest and capture's tests
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)               # the topology page's browser tests (ui)
+  [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+  [[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)   # text in the page's screenshots
 fi
 
 if ((${#missing[@]})); then
