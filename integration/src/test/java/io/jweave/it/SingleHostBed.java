@@ -142,7 +142,11 @@ final class SingleHostBed implements AutoCloseable {
 
     // ------------------------------------------------------------------------ jweave's own state
 
-    /** Link names of host1 (its network namespace), without the {@code @peer} suffix. */
+    /**
+     * Link names of host1 (its network namespace), without the {@code @peer} suffix, and without the
+     * tunnel's device {@code jwtun0}: without a password it lives exactly as long as the router process
+     * (the datapath of networks and endpoints does not depend on it).
+     */
     SortedSet<String> hostLinks() {
         SortedSet<String> names = new TreeSet<>();
         for (String line : h1.execOk("ip", "-o", "link", "show").out().split("\n")) {
@@ -151,6 +155,7 @@ final class SingleHostBed implements AutoCloseable {
                 names.add(f[1].contains("@") ? f[1].substring(0, f[1].indexOf('@')) : f[1]);
             }
         }
+        names.remove("jwtun0");
         return names;
     }
 
