@@ -1,0 +1,1 @@
+// placeholder: the topology page replaces it
