@@ -302,6 +302,35 @@ public final class StatusServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Why a request on the TCP listener is refused, or null. A browser on this host (or at the end of
+     * an {@code ssh -L}) also runs other sites' scripts: a page elsewhere must not read the API through
+     * a DNS name rebound to 127.0.0.1 (its {@code Host} is that name), nor send {@code POST /connect}
+     * (its {@code Origin} is another site). Curl, Prometheus and the topology page itself pass.
+     */
+    static String foreign(String host, String origin) {
+        if (host != null && !loopbackName(host)) {
+            return "Host " + host + " is not a loopback address; open the page as http://127.0.0.1:PORT/";
+        }
+        if (origin != null && !(host != null && origin.equalsIgnoreCase("http://" + host))) {
+            return "requests from another site (Origin " + origin + ") are refused";
+        }
+        return null;
+    }
+
+    private static boolean loopbackName(String hostHeader) {
+        String h = hostHeader.trim().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end > 0 && h.substring(1, end).equals("::1");
+        }
+        int colon = h.lastIndexOf(':');
+        if (colon >= 0) {
+            h = h.substring(0, colon);
+        }
+        return h.equals("localhost") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
+
     /** The query string as a JSON object: one value as text, several as an array. */
     private static JsonNode queryOf(String uri) {
         com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
@@ -344,8 +373,11 @@ public final class StatusServer implements AutoCloseable {
             String uri = req.uri();
             byte[] body = ByteBufUtil.getBytes(req.content());
             boolean keepAlive = HttpUtil.isKeepAlive(req);
+            String foreign = ctx.channel() instanceof io.netty.channel.socket.SocketChannel
+                    ? foreign(req.headers().get(HttpHeaderNames.HOST), req.headers().get(HttpHeaderNames.ORIGIN)) : null;
             try {
-                workers.execute(() -> answer(ctx, ok ? route(method, uri, body) : error(400, "malformed HTTP request: " + failure),
+                workers.execute(() -> answer(ctx, !ok ? error(400, "malformed HTTP request: " + failure)
+                                : foreign != null ? error(403, foreign) : route(method, uri, body),
                         "HEAD".equals(method), keepAlive));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 ctx.close(); // closing

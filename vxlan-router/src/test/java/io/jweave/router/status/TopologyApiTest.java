@@ -231,6 +231,28 @@ class TopologyApiTest {
     }
 
     @Test
+    void refusesOtherSitesAndRebindingNamesOnTheTcpListener() throws Exception {
+        int port = server.httpAddress().getPort();
+        String rebound = raw("GET /api/topology HTTP/1.1\r\nHost: evil.example:" + port + "\r\nConnection: close\r\n\r\n");
+        assertTrue(rebound.startsWith("HTTP/1.1 403"), rebound);
+        String csrf = raw("POST /api/topology HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nOrigin: http://evil.example\r\n"
+                + "Content-Length: 2\r\nConnection: close\r\n\r\n{}");
+        assertTrue(csrf.startsWith("HTTP/1.1 403"), csrf);
+        String same = raw("GET /api/topology HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nOrigin: http://127.0.0.1:" + port
+                + "\r\nConnection: close\r\n\r\n");
+        assertTrue(same.startsWith("HTTP/1.1 200"), same);
+        assertTrue(raw("GET / HTTP/1.1\r\nHost: localhost:" + port + "\r\nConnection: close\r\n\r\n").startsWith("HTTP/1.1 200"));
+        assertTrue(raw("GET / HTTP/1.0\r\n\r\n").startsWith("HTTP/1.1 200"), "no Host at all");
+        assertNull(StatusServer.foreign("[::1]:6784", null));
+        assertNull(StatusServer.foreign("127.0.0.2", null));
+        assertNotNull(StatusServer.foreign("127.0.0.1.evil.example", null));
+        assertNotNull(StatusServer.foreign("[::2]:6784", null));
+        assertNotNull(StatusServer.foreign("127.0.0.1:6784", "null"));
+        // the Unix socket (the CLI, Host: jweave) is not concerned
+        assertTrue(UnixHttp.request(dir.resolve("status.sock"), "GET", "/api/topology").ok());
+    }
+
+    @Test
     void servesEveryKnownTypeAndNoDirectory(@TempDir Path cp) throws Exception {
         Path base = Files.createDirectories(cp.resolve(UiFiles.BASE));
         Files.writeString(base.resolve("a.svg"), "<svg/>");
