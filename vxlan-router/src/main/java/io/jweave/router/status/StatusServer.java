@@ -356,9 +356,7 @@ public final class StatusServer implements AutoCloseable {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("error", message);
         try {
-            // one line: an error is a message, not a document
-            return new Reply(status, "application/json", JSON.writer().without(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsBytes(m));
+            return new Reply(status, "application/json", JSON.writeValueAsBytes(m));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
