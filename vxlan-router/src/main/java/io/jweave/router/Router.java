@@ -56,6 +56,8 @@ public final class Router implements AutoCloseable {
     private MeshAgent mesh;
     private Ipam ipam;
     private StatusServer status;
+    private io.jweave.router.status.TopologyFacts topologyFacts;
+    private io.jweave.router.status.TopologyService topology;
     private RouterDns dns;
     private MeshEncryption encryption;
     private PeerPaths paths;
@@ -125,6 +127,11 @@ public final class Router implements AutoCloseable {
         Map<String, StatusServer.Endpoint> routes = new java.util.HashMap<>(api.routes());
         routes.putAll(dns.routes());
         routes.putAll(new RouterCapture(config, state, mesh, datapath).routes());
+        topologyFacts = new io.jweave.router.status.TopologyFacts(config, state, mesh, ipam::snapshot, docker, encryption,
+                paths::datapath, dns.topologyNames());
+        topology = new io.jweave.router.status.TopologyService(topologyFacts).start();
+        routes.putAll(topology.routes());
+        routes.putAll(new io.jweave.router.status.UiFiles().routes());
         status = new StatusServer(StatusServer.socketIn(config.dataDir()), config.httpAddr(), routes);
         try {
             status.start();
@@ -332,6 +339,12 @@ public final class Router implements AutoCloseable {
         }
         if (status != null) {
             status.close();
+        }
+        if (topology != null) {
+            topology.close();
+        }
+        if (topologyFacts != null) {
+            topologyFacts.close();
         }
         if (dns != null) {
             dns.close(); // withdraws this host's names before the mesh goes

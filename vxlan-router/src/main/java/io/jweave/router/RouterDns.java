@@ -126,6 +126,26 @@ public final class RouterDns implements AutoCloseable {
                 upstreams.stream().map(RouterDns::text).toList(), ls, registry.entries().size(), registry.keptCount(), stats);
     }
 
+    /** The names of containers as the mesh's DNS table holds them (for the topology page). */
+    public io.jweave.router.status.TopologyFacts.Names topologyNames() {
+        return new io.jweave.router.status.TopologyFacts.Names() {
+            @Override
+            public List<io.jweave.router.status.Topology.NameFact> names() {
+                return io.jweave.router.status.TopologyFacts.nameFacts(registry.entries());
+            }
+
+            @Override
+            public String domain() {
+                return domain;
+            }
+
+            @Override
+            public int records() {
+                return registry.entries().size();
+            }
+        };
+    }
+
     private static String text(InetSocketAddress a) {
         return a.getAddress().getHostAddress() + ":" + a.getPort();
     }

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 ForgetCommand.class,
                 PsCommand.class,
                 ReportCommand.class,
+                UiCommand.class,
                 DnsArgsCommand.class, DnsAddCommand.class, DnsRemoveCommand.class, DnsLookupCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -55,7 +55,7 @@ public final class MeshAgent implements VniAllocator, AutoCloseable {
     /** Label of networks the router created in its dockerd because they exist in the mesh. */
     public static final String LABEL_JOINED = "io.jweave.joined-from";
     /** Option of a network row that says: a user removed this network; remove it where unused. */
-    static final String DELETED = "jweave.deleted";
+    public static final String DELETED = "jweave.deleted";
     static final String VNI_KEY = "vni/";
     private static final long RESYNC_SECONDS = 5;
     private static final long JOIN_RETRY_MS = 15_000;

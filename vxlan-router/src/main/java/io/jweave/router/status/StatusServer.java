@@ -71,7 +71,11 @@ public final class StatusServer implements AutoCloseable {
      * {@code POST} routes get the parsed JSON body (never null: an empty body is refused before).
      * A String result is sent as is.
      */
-    public record Endpoint(String method, Function<JsonNode, ?> handler, String contentType) {
+    public record Endpoint(String method, Function<JsonNode, ?> handler, String contentType, boolean prefix) {
+        public Endpoint(String method, Function<JsonNode, ?> handler, String contentType) {
+            this(method, handler, contentType, false);
+        }
+
         /** {@code GET}, answering the supplier's value as JSON. */
         public static Endpoint json(Supplier<?> s) {
             return new Endpoint("GET", body -> s.get(), "application/json");
@@ -97,6 +101,23 @@ public final class StatusServer implements AutoCloseable {
         public static Endpoint stream(Function<JsonNode, ? extends Stream> open, String contentType) {
             return new Endpoint("GET", open, contentType);
         }
+
+        /**
+         * {@code GET} of every path under its key, which ends with {@code /} ({@code "/ui/"} answers
+         * {@code /ui/app.js}, {@code /ui/img/x.png}): {@code file} gets the rest of the path as it came
+         * (still percent-encoded, without the query) and answers an {@link Asset}, or throws an
+         * {@link ApiException} (404 for a file it does not have).
+         */
+        public static Endpoint files(Function<String, Asset> file) {
+            return new Endpoint("GET", arg -> file.apply(arg.path(REST).asText()), null, true);
+        }
+    }
+
+    /** The query field that holds, for an {@link Endpoint#files} route, the rest of the path. */
+    static final String REST = "\u0000rest";
+
+    /** An answer with its own content type and headers (a file of the topology page). */
+    public record Asset(byte[] body, String contentType, Map<String, String> headers) {
     }
 
     /**
@@ -210,9 +231,13 @@ public final class StatusServer implements AutoCloseable {
     }
 
     /** One answer: status, content type, and a body, or a stream (then {@code body} is empty). */
-    record Reply(int status, String contentType, byte[] body, Stream stream) {
+    record Reply(int status, String contentType, byte[] body, Stream stream, Map<String, String> headers) {
         Reply(int status, String contentType, byte[] body) {
-            this(status, contentType, body, null);
+            this(status, contentType, body, null, Map.of());
+        }
+
+        Reply(int status, String contentType, byte[] body, Stream stream) {
+            this(status, contentType, body, stream, Map.of());
         }
     }
 
@@ -220,6 +245,20 @@ public final class StatusServer implements AutoCloseable {
     Reply route(String method, String uri, byte[] body) {
         String path = uri.split("\\?", 2)[0];
         Endpoint ep = endpoints.get(path);
+        String rest = null;
+        if (ep == null) {
+            // the longest prefix route holding the path ("/ui/" for "/ui/js/app.js")
+            String best = null;
+            for (Map.Entry<String, Endpoint> e : endpoints.entrySet()) {
+                if (e.getValue().prefix() && path.startsWith(e.getKey()) && (best == null || e.getKey().length() > best.length())) {
+                    best = e.getKey();
+                }
+            }
+            if (best != null) {
+                ep = endpoints.get(best);
+                rest = path.substring(best.length());
+            }
+        }
         if (ep == null) {
             return error(404, "no such endpoint: " + path + " (endpoints: " + String.join(", ", new TreeSet<>(endpoints.keySet())) + ")");
         }
@@ -227,6 +266,9 @@ public final class StatusServer implements AutoCloseable {
             return error(405, path + " takes " + ep.method() + ", not " + method);
         }
         JsonNode arg = queryOf(uri);
+        if (rest != null) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) arg).put(REST, rest);
+        }
         if ("POST".equals(ep.method())) {
             if (body.length == 0) {
                 return error(400, "POST " + path + " needs a JSON object body");
@@ -245,6 +287,9 @@ public final class StatusServer implements AutoCloseable {
             if (v instanceof Stream st) {
                 return new Reply(200, ep.contentType(), new byte[0], st);
             }
+            if (v instanceof Asset a) {
+                return new Reply(200, a.contentType(), a.body(), null, a.headers());
+            }
             byte[] out = v instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : JSON.writeValueAsBytes(v);
             return new Reply(200, ep.contentType(), out);
         } catch (ApiException e) {
@@ -255,6 +300,35 @@ public final class StatusServer implements AutoCloseable {
             LOG.warn("status endpoint {} failed", path, e);
             return error(500, path + " failed: " + e);
         }
+    }
+
+    /**
+     * Why a request on the TCP listener is refused, or null. A browser on this host (or at the end of
+     * an {@code ssh -L}) also runs other sites' scripts: a page elsewhere must not read the API through
+     * a DNS name rebound to 127.0.0.1 (its {@code Host} is that name), nor send {@code POST /connect}
+     * (its {@code Origin} is another site). Curl, Prometheus and the topology page itself pass.
+     */
+    static String foreign(String host, String origin) {
+        if (host != null && !loopbackName(host)) {
+            return "Host " + host + " is not a loopback address; open the page as http://127.0.0.1:PORT/";
+        }
+        if (origin != null && !(host != null && origin.equalsIgnoreCase("http://" + host))) {
+            return "requests from another site (Origin " + origin + ") are refused";
+        }
+        return null;
+    }
+
+    private static boolean loopbackName(String hostHeader) {
+        String h = hostHeader.trim().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end > 0 && h.substring(1, end).equals("::1");
+        }
+        int colon = h.lastIndexOf(':');
+        if (colon >= 0) {
+            h = h.substring(0, colon);
+        }
+        return h.equals("localhost") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 
     /** The query string as a JSON object: one value as text, several as an array. */
@@ -297,8 +371,11 @@ public final class StatusServer implements AutoCloseable {
             String uri = req.uri();
             byte[] body = ByteBufUtil.getBytes(req.content());
             boolean keepAlive = HttpUtil.isKeepAlive(req);
+            String foreign = ctx.channel() instanceof io.netty.channel.socket.SocketChannel
+                    ? foreign(req.headers().get(HttpHeaderNames.HOST), req.headers().get(HttpHeaderNames.ORIGIN)) : null;
             try {
-                workers.execute(() -> answer(ctx, ok ? route(method, uri, body) : error(400, "malformed HTTP request: " + failure),
+                workers.execute(() -> answer(ctx, !ok ? error(400, "malformed HTTP request: " + failure)
+                                : foreign != null ? error(403, foreign) : route(method, uri, body),
                         "HEAD".equals(method), keepAlive));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 ctx.close(); // closing
@@ -313,7 +390,9 @@ public final class StatusServer implements AutoCloseable {
             FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
                     Unpooled.wrappedBuffer(head ? new byte[0] : r.body()));
             resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
-            HttpUtil.setContentLength(resp, resp.content().readableBytes());
+            resp.headers().set("X-Content-Type-Options", "nosniff");
+            r.headers().forEach((k, v) -> resp.headers().set(k, v));
+            HttpUtil.setContentLength(resp, r.body().length); // also for HEAD: the length GET would send
             HttpUtil.setKeepAlive(resp, keepAlive);
             var f = ctx.writeAndFlush(resp);
             if (!keepAlive) {
@@ -329,6 +408,7 @@ public final class StatusServer implements AutoCloseable {
         ch.closeFuture().addListener(f -> closeStream(st)); // the client went away, or the server closes
         HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        resp.headers().set("X-Content-Type-Options", "nosniff");
         st.headers().forEach((k, v) -> resp.headers().set(k, v));
         HttpUtil.setKeepAlive(resp, false);
         if (head) {
