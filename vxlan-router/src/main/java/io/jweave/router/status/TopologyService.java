@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The topology page's data: {@code GET /api/topology} (the current {@link Topology.Snapshot}) and
  * {@code GET /api/events} (Server-Sent Events: a {@code topology} event at once, then one whenever
- * the content changed, at most {@link Settings#minGapMillis} apart, and a {@code : keepalive}
- * comment when nothing was sent for {@link Settings#keepaliveMillis}).
+ * the content changed, at most {@link Settings#minGapMillis} apart, and a {@code keepalive} event
+ * when nothing was sent for {@link Settings#keepaliveMillis}).
  *
  * <p>The content is recomputed every {@link Settings#tickMillis} while an event stream is open (and
  * on every {@code GET /api/topology}); its {@code version} goes up by one when it differs from the
@@ -164,7 +164,9 @@ public final class TopologyService implements AutoCloseable {
             while (!closed.get()) {
                 long keepaliveIn = settings.keepaliveMillis() - millisSince(lastWrite);
                 if (keepaliveIn <= 0) {
-                    write(out, ": keepalive\n\n");
+                    // an event, not a comment: browsers hand comments to no script, and the page re-opens a
+                    // stream that says nothing for 30 s
+                    write(out, "event: keepalive\ndata: {}\n\n");
                     lastWrite = System.nanoTime();
                     continue;
                 }

@@ -122,7 +122,7 @@ class TopologyApiTest {
         assertTrue(t.get("containers").toString().contains("100.64.0.7"), second.data());
 
         assertNull(sse.next(1_000), "nothing changed, no event");
-        assertTrue(sse.keepalives > 0, "a keepalive comment when idle");
+        assertTrue(sse.keepalives > 0, "a keepalive event when idle");
     }
 
     @Test
@@ -337,14 +337,14 @@ class TopologyApiTest {
                     StringBuilder data = new StringBuilder();
                     for (String line; (line = r.readLine()) != null; ) {
                         if (line.isEmpty()) {
-                            if (data.length() > 0) {
+                            if ("keepalive".equals(event)) {
+                                keepalives++;
+                            } else if (data.length() > 0) {
                                 events.add(new Event(id, event, data.toString(), System.nanoTime()));
                             }
                             id = null;
                             event = null;
                             data.setLength(0);
-                        } else if (line.startsWith(":")) {
-                            keepalives++;
                         } else if (line.startsWith("id: ")) {
                             id = line.substring(4);
                         } else if (line.startsWith("event: ")) {
