@@ -247,7 +247,7 @@ class TopologyBrowserTest {
 
     /** Visible text; read in one script call, so a row rebuilt by an update never leaves a stale reference. */
     private String text(String css) {
-        return (String) browser.js("const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", css);
+        return (String) browser.js("const e = document.querySelector(arguments[0]); return e ? (e.innerText !== undefined ? e.innerText : e.textContent) : null;", css);
     }
 
     private String attr(String css, String name) {
