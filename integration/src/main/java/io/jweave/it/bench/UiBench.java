@@ -95,7 +95,7 @@ final class UiBench {
                         b.run("-d", "--name", name, "--network", NET, TestImage.NAME, "sleep", "600");
                         Instant returned = Instant.now();
                         String ip = b.containerIp(name, NET);
-                        Instant ev = sse.await(ip, Duration.ofSeconds(10));
+                        Instant ev = sse.await(ip, invoked, Duration.ofSeconds(10));
                         Instant row = awaitRow(br, ip, offsetMs, Duration.ofSeconds(10));
                         b.dockerOk("rm", "-f", name);
                         Instant rm = Instant.now();
@@ -225,8 +225,13 @@ final class UiBench {
     private static final String MARK_ROWS = """
             window.jwSeen = {};
             const now = () => performance.timeOrigin + performance.now();
-            const scan = () => document.querySelectorAll('#containers tr[data-container-ip]').forEach(r => {
-              const ip = r.dataset.containerIp; if (!(ip in window.jwSeen)) window.jwSeen[ip] = now(); });
+            const scan = () => {
+              const here = new Set();
+              document.querySelectorAll('#containers tr[data-container-ip]').forEach(r => {
+                const ip = r.dataset.containerIp; here.add(ip); if (!(ip in window.jwSeen)) window.jwSeen[ip] = now(); });
+              // an address given again later (IPAM reuses it) is a new row: forget rows that left
+              for (const ip of Object.keys(window.jwSeen)) if (!here.has(ip)) delete window.jwSeen[ip];
+            };
             scan();
             new MutationObserver(scan).observe(document.getElementById('containers'), {childList: true, subtree: true});""";
 
@@ -265,11 +270,19 @@ final class UiBench {
         br.waitFor(Duration.ofSeconds(60), d -> br.js("return window.jwLoad && window.jwLoad.paint;") != null);
         double dom = ((Number) br.js("return window.jwLoad.dom;")).doubleValue();
         double paint = ((Number) br.js("return window.jwLoad.paint;")).doubleValue();
+        if (dom > 1000) {
+            // where a slow load waited: the navigation's and the resources' timings
+            System.out.println("slow load (" + Math.round(dom) + " ms); timings: " + br.js(
+                    "return performance.getEntries().filter(e => e.duration !== undefined)"
+                    + ".map(e => e.entryType + ' ' + e.name + ' start ' + Math.round(e.startTime) + ' dur ' + Math.round(e.duration)).join('; ');"));
+        }
         MeshBench.sleep(2000);
         Object render = br.js("return window.jweaveUi ? window.jweaveUi.lastRenderMs : null;");
         br.cdp("HeapProfiler.collectGarbage", Map.of());
         double heap = ((Number) br.js("return performance.memory.usedJSHeapSize;")).doubleValue() / (1024 * 1024);
         long elements = ((Number) br.js("return document.getElementsByTagName('*').length;")).longValue();
+        Object nodes = br.cdp("Memory.getDOMCounters", Map.of()).get("nodes");
+        System.out.println("  DOM nodes (CDP Memory.getDOMCounters, all documents): " + nodes);
         return new Load(dom, paint, render instanceof Number n ? n.doubleValue() : Double.NaN, heap, elements, hosts, rows);
     }
 
@@ -339,14 +352,14 @@ final class UiBench {
             t.start();
         }
 
-        /** Arrival of the first event whose containers include {@code ip}. */
-        Instant await(String ip, Duration timeout) throws IOException {
+        /** Arrival of the first event since {@code since} whose containers include {@code ip}. */
+        Instant await(String ip, Instant since, Duration timeout) throws IOException {
             long deadline = System.nanoTime() + timeout.toNanos();
             int checked = 0;
             while (System.nanoTime() < deadline) {
                 for (; checked < events.size(); checked++) {
                     Event e = events.get(checked);
-                    if (e.data().contains(ip)) {
+                    if (!e.at().isBefore(since) && e.data().contains(ip)) {
                         for (JsonNode c : JSON.readTree(e.data()).path("containers")) {
                             if (ip.equals(c.path("ip").asText())) {
                                 return e.at();
