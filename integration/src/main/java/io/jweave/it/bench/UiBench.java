@@ -79,7 +79,9 @@ final class UiBench {
                     MeshFiller.NETWORK);
             MeshBench.awaitNetwork(b, MeshFiller.NETWORK, Duration.ofSeconds(30));
             try (NetnsForwarder fwd = NetnsForwarder.to(a, HTTP_PORT);
-                 Browser br = Browser.start("--enable-precise-memory-info")) {
+                 Browser br = "1".equals(System.getenv("JWEAVE_UI_BENCH_BFCACHE"))
+                         ? Browser.start("--enable-precise-memory-info")
+                         : Browser.start("--enable-precise-memory-info", "--disable-back-forward-cache")) {
                 chromium = String.valueOf(br.driver().getCapabilities().getBrowserVersion());
                 // ---------------------------------------------------------- (a) latency
                 br.driver().get(fwd.url());
@@ -126,6 +128,7 @@ final class UiBench {
                 br.cdp("Page.addScriptToEvaluateOnNewDocument", Map.of("source", LOAD_OBSERVER));
                 topologyBytes[0] = StatusClient.get(ra.dataDir(), "/api/topology").length();
                 for (int i = 0; i <= loads; i++) {
+                    System.out.println("  connections through the forwarder before the load: " + fwd.connections());
                     Load l = load(br, fwd.url(), ra.dataDir());
                     System.out.printf("empty mesh, load %d%s: %s%n", i, i == 0 ? " (warm-up)" : "", l);
                     if (i > 0) {
@@ -150,6 +153,7 @@ final class UiBench {
                     MeshBench.sleep(2000);
                     topologyBytes[1] = StatusClient.get(ra.dataDir(), "/api/topology").length();
                     for (int i = 0; i <= loads; i++) {
+                        System.out.println("  connections through the forwarder before the load: " + fwd.connections());
                         Load l = load(br, fwd.url(), ra.dataDir());
                         System.out.printf("%d endpoints, load %d%s: %s%n", endpoints, i, i == 0 ? " (warm-up)" : "", l);
                         if (i > 0) {
