@@ -20,7 +20,7 @@ public final class Bench {
             case "all" -> {
                 // Every figure of docs/benchmarks.md, in the order of that file.
                 String[][] all = {{"netlink"}, {"plugin"}, {"docker"}, {"throughput"}, {"convergence"}, {"router"},
-                        {"image"}, {"dns-core"}, {"dns"}, {"encryption"}, {"fallback"}};
+                        {"image"}, {"dns-core"}, {"dns"}, {"encryption"}, {"fallback"}, {"ui"}};
                 for (String[] b : all) {
                     System.out.println("==== jweave bench " + b[0] + " ====");
                     main(b);
@@ -35,6 +35,7 @@ public final class Bench {
             case "image" -> MeshBench.image(rest);
             case "encryption" -> MeshBench.encryption(rest);
             case "fallback" -> FallbackBench.run(rest);
+            case "ui" -> UiBench.main(rest);
             case "-h", "--help", "help" -> usage();
             default -> {
                 System.err.println("jweave bench: unknown benchmark \"" + which + "\"");
@@ -64,6 +65,10 @@ public final class Bench {
                                                  kernel path fails without a password (3 hosts): time to the tunnel
                                                  and back, iperf3 kernel vs UDP/TCP tunnel (MTU 1450/1390), heartbeat
                                                  cost per peer (2 vs 6 routers), AES-GCM share of the tunnel's CPU
+                  ui [SAMPLES] [ENDPOINTS] [LOADS]
+                                                 topology page in headless chromium (2 hosts): docker run on B -> row on
+                                                 A's page vs -> A's /api/events; page load and JS heap, empty mesh vs
+                                                 ENDPOINTS endpoints
                   all                         every benchmark above in sequence, the figures of docs/benchmarks.md (the default)""");
     }
 }
