@@ -142,6 +142,21 @@
     });
   }
 
+  // A page the browser keeps in its back/forward cache would keep its event stream open, and a browser
+  // allows only 6 connections per host and port: after a few navigations the next page load waited tens
+  // of seconds for one (docs/benchmarks.md, "Topology page"). Close the stream when the page is hidden
+  // that way, and open it again when it is shown.
+  window.addEventListener('pagehide', () => {
+    clearTimeout(conn.reopenTimer);
+    if (conn.es) {
+      conn.es.close();
+      conn.es = null;
+    }
+  });
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted && !conn.es) openStream();
+  });
+
   function activity() {
     conn.lastEventAt = Date.now();
     conn.probing = false;

@@ -43,6 +43,8 @@ final class PageServer implements AutoCloseable {
     private volatile boolean silent;
     private volatile boolean stopped;
     final AtomicInteger streamRequests = new AtomicInteger();
+    /** How often an idle stream gets a keepalive comment (a write is also how a closed stream is noticed). */
+    volatile long keepaliveMillis = 15_000;
 
     PageServer(String topology, String report) throws IOException {
         this.topology = topology;
@@ -134,7 +136,7 @@ final class PageServer implements AutoCloseable {
                     write(out, event(topology));
                 }
                 while (!stopped) {
-                    String next = q.poll(15, TimeUnit.SECONDS);
+                    String next = q.poll(keepaliveMillis, TimeUnit.MILLISECONDS);
                     if (next == null) {
                         write(out, ": keepalive\n\n");
                     } else if (next.equals(CLOSE)) {

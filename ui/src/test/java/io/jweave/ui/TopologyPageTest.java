@@ -129,6 +129,37 @@ class TopologyPageTest {
     // ------------------------------------------------------------------ tests
 
     /** The console check has teeth: what the CSP blocks is reported as SEVERE (and the page's own files are not). */
+    /**
+     * A page left for another one stays in the back/forward cache; it must not keep its event stream, or
+     * after a few navigations the browser has no connection left for the router (6 per host and port) and
+     * the next load waits for one (tens of seconds, found by ./jweave bench ui).
+     */
+    @Test
+    void pagesLeftForOthersCloseTheirEventStream() throws IOException {
+        start(Fixtures.threeHosts());
+        server.keepaliveMillis = 100; // the server notices a stream the browser closed at its next write
+        open("");
+        for (int i = 1; i <= 8; i++) {
+            long t0 = System.nanoTime();
+            driver.get(server.url() + "?visit=" + i);
+            waitFor(Duration.ofSeconds(5), d -> "live".equals(connState()) && !rows().isEmpty());
+            System.out.printf("visit %d live after %d ms, %d event streams open%n", i,
+                    (System.nanoTime() - t0) / 1_000_000, server.openStreams());
+        }
+        driver.navigate().back(); // from the back/forward cache: the stream comes back
+        waitFor(Duration.ofSeconds(5), d -> "live".equals(connState()) && !rows().isEmpty());
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (server.openStreams() > 1 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        assertEquals(1, server.openStreams(), "event streams held by pages no longer shown");
+    }
+
     @Test
     void consoleReportsWhatTheCspBlocks() throws IOException {
         start(Fixtures.threeHosts());
