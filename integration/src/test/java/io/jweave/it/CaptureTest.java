@@ -79,17 +79,9 @@ class CaptureTest {
 
     @AfterAll
     void down() {
-        if (tb != null) {
-            try {
-                MultiHostSupport.clean(tb.hosts());
-            } finally {
-                tb.close();
-                tb = null;
-            }
-        }
-        if (before != null) {
-            before.assertNoLeaks();
-        }
+        Testbed bed = tb;
+        tb = null;
+        MultiHostSupport.closeBed(bed, before);
     }
 
     // ------------------------------------------------------------------ helpers

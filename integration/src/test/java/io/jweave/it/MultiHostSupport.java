@@ -304,6 +304,23 @@ final class MultiHostSupport {
         }
     }
 
+    /**
+     * A test class's end: containers and jweave networks removed, the test bed closed (even if cleaning
+     * failed), then nothing of the run may be left on the machine. Null arguments are skipped.
+     */
+    static void closeBed(io.jweave.it.testbed.Testbed tb, io.jweave.it.testbed.LeakCheck before) {
+        if (tb != null) {
+            try {
+                clean(tb.hosts());
+            } finally {
+                tb.close();
+            }
+        }
+        if (before != null) {
+            before.assertNoLeaks();
+        }
+    }
+
     /** Removes every container and every jweave network from the hosts given (between tests). */
     static void clean(List<SimHost> hosts) {
         for (SimHost h : hosts) {

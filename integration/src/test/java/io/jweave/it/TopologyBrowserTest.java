@@ -89,17 +89,9 @@ class TopologyBrowserTest {
                 fwd.close();
                 fwd = null;
             }
-            if (tb != null) {
-                try {
-                    MultiHostSupport.clean(tb.hosts());
-                } finally {
-                    tb.close();
-                    tb = null;
-                }
-            }
-            if (before != null) {
-                before.assertNoLeaks();
-            }
+            Testbed bed = tb;
+            tb = null;
+            MultiHostSupport.closeBed(bed, before);
         }
     }
 

@@ -67,17 +67,9 @@ class TopologyPageTest {
 
     @AfterAll
     void down() {
-        if (tb != null) {
-            try {
-                MultiHostSupport.clean(tb.hosts());
-            } finally {
-                tb.close();
-                tb = null;
-            }
-        }
-        if (before != null) {
-            before.assertNoLeaks();
-        }
+        Testbed bed = tb;
+        tb = null;
+        MultiHostSupport.closeBed(bed, before);
     }
 
     /** GET over HTTP on host1's loopback, from inside host1. */

@@ -382,18 +382,7 @@ final class EncryptionBench {
     }
 
     private static void awaitPing(Route r) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Result last = null;
-        while (System.nanoTime() < deadline) {
-            last = MeshBench.run(Duration.ofSeconds(5), concat(r.enter(), "ping", "-c", "1", "-W", "1", r.target())
-                    .toArray(String[]::new));
-            if (last.ok()) {
-                return;
-            }
-            MeshBench.sleep(200);
-        }
-        throw new IllegalStateException(r.name() + ": no ping reply from " + r.target() + ": "
-                + (last == null ? "" : last.describe()));
+        MeshBench.awaitPing(r.enter(), r.target(), r.name());
     }
 
     /** One iperf3 run with CPU accounting; Gbit/s received (the server's count). Retries if the server was busy. */
@@ -576,8 +565,6 @@ final class EncryptionBench {
     }
 
     private static List<String> concat(List<String> a, String... b) {
-        List<String> l = new ArrayList<>(a);
-        l.addAll(List.of(b));
-        return l;
+        return MeshBench.concat(a, b);
     }
 }

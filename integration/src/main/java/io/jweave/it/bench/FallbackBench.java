@@ -467,18 +467,7 @@ public final class FallbackBench {
     }
 
     private static void awaitPing(Route r) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Result last = null;
-        while (System.nanoTime() < deadline) {
-            last = MeshBench.run(Duration.ofSeconds(5), concat(r.enter(), "ping", "-c", "1", "-W", "1", r.target())
-                    .toArray(String[]::new));
-            if (last.ok()) {
-                return;
-            }
-            MeshBench.sleep(200);
-        }
-        throw new IllegalStateException(r.net() + ": no ping reply from " + r.target() + ": "
-                + (last == null ? "" : last.describe()));
+        MeshBench.awaitPing(r.enter(), r.target(), r.net());
     }
 
     /** One iperf3 run (TCP, 1 stream) with the tunnel routers' CPU; retried if the server was busy. */
@@ -872,8 +861,6 @@ public final class FallbackBench {
     }
 
     private static List<String> concat(List<String> a, String... b) {
-        List<String> l = new ArrayList<>(a);
-        l.addAll(List.of(b));
-        return l;
+        return MeshBench.concat(a, b);
     }
 }

@@ -88,6 +88,28 @@ public final class MeshBench {
         return r.out();
     }
 
+    /** {@code a} followed by {@code b}: a command prefix (e.g. nsenter into a namespace) and its command. */
+    static List<String> concat(List<String> a, String... b) {
+        List<String> l = new ArrayList<>(a);
+        l.addAll(List.of(b));
+        return l;
+    }
+
+    /** Pings {@code target} from inside {@code enter} (a command prefix) until it answers; fails after 30 s. */
+    static void awaitPing(List<String> enter, String target, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Result last = null;
+        while (System.nanoTime() < deadline) {
+            last = run(Duration.ofSeconds(5), concat(enter, "ping", "-c", "1", "-W", "1", target).toArray(String[]::new));
+            if (last.ok()) {
+                return;
+            }
+            sleep(200);
+        }
+        throw new IllegalStateException(what + ": no ping reply from " + target + ": "
+                + (last == null ? "" : last.describe()));
+    }
+
     static Result run(Duration timeout, String... cmd) {
         long t = System.nanoTime();
         try {
