@@ -21,7 +21,11 @@ final class TcpConn {
     private static final Logger log = LoggerFactory.getLogger(Tunnel.class);
 
     static final int MAX_FRAME = 65535;
-    static final int QUEUE = 4096;
+    /**
+     * Frames waiting for the socket: 1024 (about 1.5 MB of full-size frames) per connection, so a stalled
+     * peer cannot hold much of a router's heap (128 MB in the image) while TCP's own buffers smooth bursts.
+     */
+    static final int QUEUE = 1024;
 
     interface Handler {
         /** One frame (position 0..limit); the buffer is reused after the call returns. */
