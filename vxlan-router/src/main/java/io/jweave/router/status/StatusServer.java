@@ -154,6 +154,9 @@ public final class StatusServer implements AutoCloseable {
     private Channel tcpChannel;
     /** Streams being sent, closed with the server. */
     private final Set<Stream> streams = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Open client connections, closed by {@link #close()} while the event loop still runs. */
+    private final io.netty.channel.group.ChannelGroup clients =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
 
     /** Serves {@code endpoints} on {@code socket} only. */
     public StatusServer(Path socket, Map<String, Endpoint> endpoints) {
@@ -204,6 +207,7 @@ public final class StatusServer implements AutoCloseable {
         ChannelInitializer<Channel> init = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
+                clients.add(ch); // removed by the group when it closes
                 ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY), new Handler());
             }
         };
@@ -510,6 +514,10 @@ public final class StatusServer implements AutoCloseable {
                 c.close().awaitUninterruptibly();
             }
         }
+        // Clients too, before the event loop goes: a stream's own thread closes its connection when the stream
+        // ends, but a close asked of a loop that has already terminated never happens, and the client would
+        // wait for the rest of the body forever.
+        clients.close().awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
         unixChannel = null;
         tcpChannel = null;
         if (workers != null) {
